@@ -1,0 +1,124 @@
+/**
+ * The error catalogue: every error a user can cause has a stable code, a message naming the
+ * resource and field, where it came from (file:line:col), and the fix.
+ * Codes are never reused: JK1xxx input, JK2xxx server/connection, JK3xxx plan/safety,
+ * JK4xxx local cluster, JK9xxx internal.
+ */
+
+export interface SourcePosition {
+  file: string;
+  line: number;
+  col: number;
+}
+
+interface CatalogueEntry {
+  title: string;
+  exitCode: number;
+}
+
+export const catalogue = {
+  JK1001: { title: 'cannot read manifest', exitCode: 1 },
+  JK1002: { title: 'manifest is not valid YAML or JSON', exitCode: 1 },
+  JK1003: { title: 'unknown apiVersion or kind', exitCode: 1 },
+  JK1004: { title: 'unknown field', exitCode: 1 },
+  JK1005: { title: 'invalid field value', exitCode: 1 },
+  JK1006: { title: 'missing required field', exitCode: 1 },
+  JK1007: { title: 'invalid duration', exitCode: 1 },
+  JK1008: { title: 'duplicate resource', exitCode: 1 },
+  JK1009: { title: 'conflicting fields', exitCode: 1 },
+  JK1010: { title: 'no manifests found', exitCode: 1 },
+  JK1011: { title: 'unknown reference', exitCode: 1 },
+  JK1012: { title: 'invalid command-line option', exitCode: 1 },
+  JK2001: { title: 'cannot connect to NATS', exitCode: 1 },
+  JK2002: { title: 'JetStream is not available', exitCode: 1 },
+  JK2003: { title: 'server rejected the request', exitCode: 1 },
+  JK2004: { title: 'cannot read connection settings', exitCode: 1 },
+  JK2005: { title: 'request timed out', exitCode: 1 },
+  JK3001: { title: 'change needs replace', exitCode: 1 },
+  JK3002: { title: 'field not supported by the connected server', exitCode: 1 },
+  JK3003: { title: 'resource is protected', exitCode: 1 },
+  JK3004: { title: 'resource not managed by jetkeeper', exitCode: 1 },
+  JK3005: { title: 'apply failed', exitCode: 1 },
+  JK3006: { title: 'prune needs ownership metadata', exitCode: 1 },
+  JK4001: { title: 'nats-server binary not found', exitCode: 1 },
+  JK4002: { title: 'port is busy', exitCode: 1 },
+  JK4003: { title: 'local cluster did not become ready', exitCode: 1 },
+  JK4004: { title: 'no local cluster', exitCode: 1 },
+  JK4005: { title: 'local cluster already running', exitCode: 1 },
+  JK9001: { title: 'internal error', exitCode: 70 },
+} as const satisfies Record<string, CatalogueEntry>;
+
+export type ErrorCode = keyof typeof catalogue;
+
+export interface JkErrorInit {
+  /** what is wrong, one line */
+  message: string;
+  /** how to fix it */
+  fix?: string;
+  /** "Stream/ORDERS" style reference */
+  resource?: string;
+  /** dotted field path, e.g. spec.maxAge */
+  field?: string;
+  at?: SourcePosition;
+  cause?: unknown;
+}
+
+/** The one error type jetkeeper throws for anything a user can cause. */
+export class JkError extends Error {
+  readonly code: ErrorCode;
+  readonly fix?: string;
+  readonly resource?: string;
+  readonly field?: string;
+  readonly at?: SourcePosition;
+
+  constructor(code: ErrorCode, init: JkErrorInit) {
+    super(init.message, init.cause === undefined ? undefined : { cause: init.cause });
+    this.name = 'JkError';
+    this.code = code;
+    this.fix = init.fix;
+    this.resource = init.resource;
+    this.field = init.field;
+    this.at = init.at;
+  }
+
+  get exitCode(): number {
+    return catalogue[this.code].exitCode;
+  }
+
+  /** One line (plus the fix) for humans: `file:line:col: JK1004 Stream/x spec.maxAg: unknown field ... (fix: ...)`. */
+  format(): string {
+    const where = this.at ? `${this.at.file}:${this.at.line}:${this.at.col}: ` : '';
+    const what = [this.resource, this.field].filter(Boolean).join(' ');
+    const head = `${where}${this.code} ${what ? what + ': ' : ''}${this.message}`;
+    return this.fix ? `${head}\n  fix: ${this.fix}` : head;
+  }
+
+  toJSON(): Record<string, unknown> {
+    return {
+      code: this.code,
+      title: catalogue[this.code].title,
+      message: this.message,
+      resource: this.resource,
+      field: this.field,
+      at: this.at,
+      fix: this.fix,
+    };
+  }
+}
+
+/** Several input errors found in one pass (validation reports them all, not just the first). */
+export class JkErrors extends Error {
+  readonly errors: JkError[];
+  constructor(errors: JkError[]) {
+    super(errors.map((e) => e.format()).join('\n'));
+    this.name = 'JkErrors';
+    this.errors = errors;
+  }
+  get exitCode(): number {
+    return this.errors[0]?.exitCode ?? 1;
+  }
+}
+
+export function isJkError(e: unknown): e is JkError {
+  return e instanceof JkError;
+}

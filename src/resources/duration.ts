@@ -1,0 +1,59 @@
+/**
+ * Go `time.ParseDuration` compatible durations, as NACK manifests use them ("24h", "1m30s",
+ * "1.5h", "300ms", "0"). There is no "d" unit in Go, so there is none here either.
+ */
+
+const UNIT_NS: Record<string, bigint> = {
+  ns: 1n,
+  us: 1_000n,
+  'µs': 1_000n,
+  'μs': 1_000n,
+  ms: 1_000_000n,
+  s: 1_000_000_000n,
+  m: 60_000_000_000n,
+  h: 3_600_000_000_000n,
+};
+
+const PART = /^(\d+(?:\.\d*)?|\.\d+)(ns|us|µs|μs|ms|s|m|h)/;
+
+/** Parses a Go duration string into nanoseconds; returns an error string when it is not one. */
+export function parseDuration(text: string): { ns: number } | { error: string } {
+  let s = text.trim();
+  if (s === '') return { error: 'empty duration' };
+  let sign = 1n;
+  if (s[0] === '+' || s[0] === '-') {
+    if (s[0] === '-') sign = -1n;
+    s = s.slice(1);
+  }
+  if (s === '0') return { ns: 0 };
+  if (s === '') return { error: `"${text}" is not a duration` };
+  let total = 0n;
+  while (s.length > 0) {
+    const m = PART.exec(s);
+    if (!m) {
+      const hint = /^\d+d$/.test(s) ? ` (there is no "d" unit: use ${Number.parseInt(s, 10) * 24}h)` : '';
+      return { error: `"${text}" is not a duration: expected a number followed by ns, us, ms, s, m or h${hint}` };
+    }
+    const [whole, frac = ''] = m[1].split('.');
+    const unit = UNIT_NS[m[2]];
+    const scale = 10n ** BigInt(frac.length);
+    total += (BigInt(whole || '0') * scale + BigInt(frac || '0')) * unit / scale;
+    s = s.slice(m[0].length);
+  }
+  return { ns: Number(sign * total) };
+}
+
+/** Formats nanoseconds as the shortest Go duration that parses back to the same value ("24h", "1m30s"). */
+export function formatDuration(ns: number): string {
+  if (ns === 0) return '0s';
+  let rest = BigInt(Math.round(Math.abs(ns)));
+  const out: string[] = [];
+  for (const [unit, size] of [['h', UNIT_NS.h], ['m', UNIT_NS.m], ['s', UNIT_NS.s], ['ms', UNIT_NS.ms], ['us', UNIT_NS.us], ['ns', 1n]] as const) {
+    const n = rest / size;
+    if (n > 0n) {
+      out.push(`${n}${unit}`);
+      rest -= n * size;
+    }
+  }
+  return (ns < 0 ? '-' : '') + out.join('');
+}
