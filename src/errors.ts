@@ -61,6 +61,10 @@ export interface JkErrorInit {
   field?: string;
   at?: SourcePosition;
   cause?: unknown;
+  /** a retry may succeed (leader election, timeout) */
+  transient?: boolean;
+  /** JetStream API err_code when the server refused */
+  apiCode?: number;
 }
 
 /** The one error type jetkeeper throws for anything a user can cause. */
@@ -70,6 +74,8 @@ export class JkError extends Error {
   readonly resource?: string;
   readonly field?: string;
   readonly at?: SourcePosition;
+  readonly transient: boolean;
+  readonly apiCode?: number;
 
   constructor(code: ErrorCode, init: JkErrorInit) {
     super(init.message, init.cause === undefined ? undefined : { cause: init.cause });
@@ -79,6 +85,8 @@ export class JkError extends Error {
     this.resource = init.resource;
     this.field = init.field;
     this.at = init.at;
+    this.transient = init.transient ?? false;
+    this.apiCode = init.apiCode;
   }
 
   get exitCode(): number {
@@ -102,6 +110,7 @@ export class JkError extends Error {
       field: this.field,
       at: this.at,
       fix: this.fix,
+      apiCode: this.apiCode,
     };
   }
 }

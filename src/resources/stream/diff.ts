@@ -2,8 +2,8 @@
 import type { ApiConfig, FeatureGate, ImmutableRule } from '../kind.js';
 import { normaliseWith } from '../kind.js';
 import { normaliseSource } from '../common.js';
+import { defaultDuplicateWindow } from './map.js';
 
-const TWO_MINUTES = 120_000_000_000;
 
 /** The server's defaults for every stream field jetkeeper manages (measured on 2.9.10 and 2.15.2). */
 export const STREAM_DEFAULTS: Readonly<Record<string, unknown>> = {
@@ -43,8 +43,7 @@ const STREAM_OPTIONAL = [
 export function normaliseStream(config: ApiConfig): ApiConfig {
   const out = normaliseWith(config, STREAM_DEFAULTS, STREAM_OPTIONAL);
   if (out.duplicate_window === undefined) {
-    const age = out.max_age as number;
-    out.duplicate_window = age > 0 && age < TWO_MINUTES ? age : TWO_MINUTES;
+    out.duplicate_window = defaultDuplicateWindow(out.max_age as number);
   }
   if (out.persist_mode === '') out.persist_mode = 'default';
   if (out.mirror) out.mirror = normaliseSource(out.mirror);

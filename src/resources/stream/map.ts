@@ -58,6 +58,12 @@ export function streamToApi(s: StreamSpec): ApiConfig {
   });
 }
 
+/** The server's duplicate window when none is given: 2m, or max_age when that is shorter. */
+export function defaultDuplicateWindow(maxAge: number): number {
+  const twoMinutes = 120_000_000_000;
+  return maxAge > 0 && maxAge < twoMinutes ? maxAge : twoMinutes;
+}
+
 const flag = (v: unknown): true | undefined => (v === true ? true : undefined);
 const positive = (v: unknown): number | undefined => (typeof v === 'number' && v > 0 ? v : undefined);
 
@@ -87,7 +93,7 @@ export function streamFromApi(c: ApiConfig): StreamSpecInput {
     storage: (c.storage as StreamSpec['storage']) ?? 'file',
     replicas: typeof c.num_replicas === 'number' && c.num_replicas > 1 ? c.num_replicas : undefined,
     noAck: flag(c.no_ack),
-    duplicateWindow: durationFromApi(c.duplicate_window),
+    duplicateWindow: c.duplicate_window === defaultDuplicateWindow(maxAge) ? undefined : durationFromApi(c.duplicate_window),
     placement: placementFromApi(c.placement),
     mirror: c.mirror ? sourceFromApi(c.mirror as ApiConfig) : undefined,
     sources: (c.sources as ApiConfig[] | undefined)?.length ? (c.sources as ApiConfig[]).map(sourceFromApi) : undefined,

@@ -1,0 +1,31 @@
+/** jetkeeper's command line: one file per command, all thin over the library. */
+import { Command } from 'commander';
+import { addGlobalOptions } from './common.js';
+import { applyCommand } from './apply.js';
+import { downCommand } from './down.js';
+import { exportCommand } from './export.js';
+import { getCommand } from './get.js';
+import { planCommand } from './plan.js';
+import { statusCommand } from './status.js';
+import { upCommand } from './up.js';
+import { validateCommand } from './validate.js';
+
+export function buildProgram(): Command {
+  const program = new Command('jetkeeper')
+    .description('jetkeeper: declare NATS JetStream streams, consumers, KV and object stores as manifests; validate, plan, apply, export')
+    .version('0.1.0')
+    .showHelpAfterError('(run with --help for usage)');
+  addGlobalOptions(program);
+  for (const register of [validateCommand, planCommand, applyCommand, getCommand, exportCommand, statusCommand, upCommand, downCommand]) {
+    register(program);
+  }
+  program.exitOverride((err) => {
+    // commander's own errors (unknown option, missing argument) exit 1 with its message already printed
+    process.exit(err.exitCode === 0 ? 0 : 1);
+  });
+  return program;
+}
+
+export async function main(argv: string[]): Promise<void> {
+  await buildProgram().parseAsync(argv);
+}

@@ -1,0 +1,259 @@
+/**
+ * The one door to the NATS client libraries: connect, read live JetStream state, write
+ * streams and consumers. Errors are decoded once here, keyed on the JetStream err_code.
+ */
+import { readFile } from 'node:fs/promises';
+import { connect, type NodeConnectionOptions } from '@nats-io/transport-node';
+import {
+  credsAuthenticator, nkeyAuthenticator, type NatsConnection,
+} from '@nats-io/transport-node';
+import {
+  jetstreamManager, JetStreamApiError, type JetStreamManager, type StreamConfig, type ConsumerConfig,
+} from '@nats-io/jetstream';
+import { JkError } from '../errors.js';
+import { describeSettings, redactSecrets, type ConnectionSettings } from './settings.js';
+
+export type JsonConfig = Record<string, unknown>;
+
+export interface StreamSnapshot {
+  config: JsonConfig;
+  state: { messages: number; bytes: number; consumer_count: number; first_seq: number; last_seq: number };
+  cluster?: { leader?: string; replicas?: { name: string; current: boolean; lag?: number; offline?: boolean }[] };
+  created?: string;
+}
+
+export interface ConsumerSnapshot {
+  stream: string;
+  name: string;
+  config: JsonConfig;
+  num_pending: number;
+  num_ack_pending: number;
+  num_redelivered: number;
+  num_waiting: number;
+  cluster?: { leader?: string };
+}
+
+export interface LiveSnapshot {
+  serverVersion: string;
+  streams: StreamSnapshot[];
+  consumers: ConsumerSnapshot[];
+}
+
+/** Transient JetStream API codes: the same request may succeed a moment later. */
+const TRANSIENT_API_CODES = new Set([10008 /* temporarily unavailable */, 10074 /* cluster not available */]);
+
+/** Turns any client error into a JkError naming the resource; secrets are redacted. */
+export function decodeNatsError(e: unknown, resource: string | undefined, settings?: ConnectionSettings): JkError {
+  if (e instanceof JkError) return e;
+  const err = e as Error & { code?: unknown; name?: string };
+  const text = redactSecrets(String(err?.message ?? e), settings);
+  if (e instanceof JetStreamApiError) {
+    const code = e.code;
+    return new JkError('JK2003', {
+      message: `server refused: ${text} (err_code ${code})`,
+      resource,
+      apiCode: code,
+      transient: TRANSIENT_API_CODES.has(code),
+      fix: fixForApiCode(code),
+    });
+  }
+  const name = err?.name ?? '';
+  if (name === 'TimeoutError' || /timeout/i.test(text)) {
+    return new JkError('JK2005', { message: `request timed out: ${text}`, resource, transient: true, fix: 'check that the cluster has a JetStream meta leader (`jetkeeper status`), then retry' });
+  }
+  if (name === 'NoRespondersError' || name === 'JetStreamNotEnabled' || /no responders|not enabled/i.test(text)) {
+    return new JkError('JK2002', { message: `no JetStream responder: ${text}`, resource, transient: true, fix: 'enable JetStream on the server (jetstream {} in its config) or wait for a stream/meta leader election' });
+  }
+  return new JkError('JK2003', { message: text, resource, fix: 'see the server log for details' });
+}
+
+function fixForApiCode(code: number): string {
+  switch (code) {
+    case 10058: return 'a stream with this name exists with a different config; run `jetkeeper plan` to see the difference';
+    case 10065: return 'another stream already captures one of these subjects; change the subjects or the other stream';
+    case 10052: case 10025: return 'the server rejected this config: check the field named in the message';
+    case 10023: return 'the cluster has fewer servers than replicas; lower spec.replicas or add servers';
+    case 10047: return 'the server ran out of JetStream storage: free space or lower maxBytes';
+    case 10008: return 'the cluster has no JetStream quorum right now; retry when servers are back';
+    default: return 'read the server message; `jetkeeper plan` shows what jetkeeper sends';
+  }
+}
+
+async function connectOptions(s: ConnectionSettings): Promise<NodeConnectionOptions> {
+  const opts: NodeConnectionOptions = {
+    servers: s.servers,
+    name: s.name ?? 'jetkeeper',
+    timeout: s.timeoutMs ?? 5000,
+    maxReconnectAttempts: 10,
+  };
+  try {
+    if (s.creds) opts.authenticator = credsAuthenticator(await readFile(s.creds));
+    else if (s.nkey) opts.authenticator = nkeyAuthenticator(new TextEncoder().encode((await readFile(s.nkey, 'utf8')).trim()));
+    else if (s.token) opts.token = s.token;
+    else if (s.user) {
+      opts.user = s.user;
+      opts.pass = s.password;
+    }
+  } catch (e) {
+    throw new JkError('JK2004', { message: `cannot read credentials: ${(e as Error).message}`, fix: 'check the --creds/--nkey file path and its permissions' });
+  }
+  if (s.tls) {
+    opts.tls = {
+      caFile: s.tls.ca,
+      certFile: s.tls.cert,
+      keyFile: s.tls.key,
+      handshakeFirst: s.tls.first,
+    };
+  }
+  return opts;
+}
+
+/** Opens a connection; a failure names where it tried (without secrets) and how to fix it. */
+export async function openConnection(s: ConnectionSettings): Promise<NatsConnection> {
+  const opts = await connectOptions(s);
+  try {
+    return await connect(opts);
+  } catch (e) {
+    throw new JkError('JK2001', {
+      message: `cannot connect to ${describeSettings(s)}: ${redactSecrets((e as Error).message, s)}`,
+      fix: 'start a local cluster with `jetkeeper up`, or point at a server with -s nats://host:4222 / $NATS_URL / --context',
+      cause: e,
+    });
+  }
+}
+
+/** JetStream administration over one connection. Counts the write requests it sends. */
+export class JetStreamAdmin {
+  readonly nc: NatsConnection;
+  readonly jsm: JetStreamManager;
+  readonly settings: ConnectionSettings;
+  /** number of create/update/delete requests sent (a no-op apply sends none) */
+  writes = 0;
+
+  private constructor(nc: NatsConnection, jsm: JetStreamManager, settings: ConnectionSettings) {
+    this.nc = nc;
+    this.jsm = jsm;
+    this.settings = settings;
+  }
+
+  static async connect(settings: ConnectionSettings): Promise<JetStreamAdmin> {
+    const nc = await openConnection(settings);
+    try {
+      const jsm = await jetstreamManager(nc, { domain: settings.jsDomain, timeout: settings.timeoutMs ?? 10_000 });
+      return new JetStreamAdmin(nc, jsm, settings);
+    } catch (e) {
+      await nc.close();
+      throw decodeNatsError(e, undefined, settings);
+    }
+  }
+
+  get serverVersion(): string {
+    return this.nc.info?.version ?? '0.0.0';
+  }
+
+  async close(): Promise<void> {
+    await this.nc.close();
+  }
+
+  /** Reads every stream and consumer (paged lists; consumers of all streams with bounded concurrency). */
+  async readLive(opts: { concurrency?: number; streams?: (name: string) => boolean } = {}): Promise<LiveSnapshot> {
+    const streams: StreamSnapshot[] = [];
+    try {
+      for await (const si of this.jsm.streams.list()) {
+        if (opts.streams && !opts.streams(si.config.name)) continue;
+        streams.push({ config: si.config as unknown as JsonConfig, state: si.state as unknown as StreamSnapshot['state'], cluster: si.cluster as StreamSnapshot['cluster'], created: si.created });
+      }
+    } catch (e) {
+      throw decodeNatsError(e, undefined, this.settings);
+    }
+    const consumers: ConsumerSnapshot[] = [];
+    const withConsumers = streams.filter((s) => s.state.consumer_count > 0);
+    await mapLimit(withConsumers, opts.concurrency ?? 16, async (s) => {
+      const name = String(s.config.name);
+      try {
+        for await (const ci of this.jsm.consumers.list(name)) {
+          consumers.push({
+            stream: name,
+            name: ci.name,
+            config: ci.config as unknown as JsonConfig,
+            num_pending: ci.num_pending,
+            num_ack_pending: ci.num_ack_pending,
+            num_redelivered: ci.num_redelivered,
+            num_waiting: ci.num_waiting,
+            cluster: ci.cluster,
+          });
+        }
+      } catch (e) {
+        throw decodeNatsError(e, `Stream/${name}`, this.settings);
+      }
+    });
+    return { serverVersion: this.serverVersion, streams, consumers };
+  }
+
+  /** JetStream usage and limits of the connected account. */
+  async accountInfo(): Promise<JsonConfig> {
+    return this.call(undefined, async () => (await this.jsm.getAccountInfo()) as unknown as JsonConfig);
+  }
+
+  async streamInfo(name: string): Promise<StreamSnapshot | undefined> {
+    try {
+      const si = await this.jsm.streams.info(name);
+      return { config: si.config as unknown as JsonConfig, state: si.state as unknown as StreamSnapshot['state'], cluster: si.cluster as StreamSnapshot['cluster'], created: si.created };
+    } catch (e) {
+      if (e instanceof JetStreamApiError && e.code === 10059) return undefined;
+      throw decodeNatsError(e, `Stream/${name}`, this.settings);
+    }
+  }
+
+  async createStream(config: JsonConfig): Promise<JsonConfig> {
+    this.writes++;
+    const si = await this.call(`Stream/${String(config.name)}`, () => this.jsm.streams.add(structuredClone(config) as unknown as StreamConfig));
+    return si.config as unknown as JsonConfig;
+  }
+
+  /** Sends the whole desired config; keys set to undefined are removed from the live config. */
+  async updateStream(name: string, config: JsonConfig): Promise<JsonConfig> {
+    this.writes++;
+    const si = await this.call(`Stream/${name}`, () => this.jsm.streams.update(name, structuredClone(config) as unknown as StreamConfig));
+    return si.config as unknown as JsonConfig;
+  }
+
+  async deleteStream(name: string): Promise<void> {
+    this.writes++;
+    await this.call(`Stream/${name}`, () => this.jsm.streams.delete(name));
+  }
+
+  async createConsumer(stream: string, config: JsonConfig, update = false): Promise<JsonConfig> {
+    this.writes++;
+    const ref = `Consumer/${stream}/${String(config.durable_name ?? config.name)}`;
+    const ci = await this.call(ref, () => this.jsm.consumers.add(stream, structuredClone(config) as unknown as ConsumerConfig, { action: update ? 'update' : 'create' } as never));
+    return ci.config as unknown as JsonConfig;
+  }
+
+  async deleteConsumer(stream: string, name: string): Promise<void> {
+    this.writes++;
+    await this.call(`Consumer/${stream}/${name}`, () => this.jsm.consumers.delete(stream, name));
+  }
+
+  private async call<T>(resource: string | undefined, fn: () => Promise<T>): Promise<T> {
+    try {
+      return await fn();
+    } catch (e) {
+      throw decodeNatsError(e, resource, this.settings);
+    }
+  }
+}
+
+/** Runs `fn` over `items` with at most `limit` in flight. */
+export async function mapLimit<T, R>(items: readonly T[], limit: number, fn: (item: T, index: number) => Promise<R>): Promise<R[]> {
+  const results = new Array<R>(items.length);
+  let next = 0;
+  const worker = async () => {
+    while (next < items.length) {
+      const i = next++;
+      results[i] = await fn(items[i], i);
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
+  return results;
+}

@@ -1,0 +1,65 @@
+/** nats CLI contexts (~/.config/nats/context/<name>.json), so jetkeeper connects where `nats` does. */
+import { readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { JkError } from '../errors.js';
+import type { ConnectionSettings } from './settings.js';
+
+export interface NatsContextFile {
+  description?: string;
+  url?: string;
+  user?: string;
+  password?: string;
+  token?: string;
+  creds?: string;
+  nkey?: string;
+  cert?: string;
+  key?: string;
+  ca?: string;
+  tls_first?: boolean;
+  jetstream_domain?: string;
+}
+
+/** The directory the nats CLI keeps contexts in: $XDG_CONFIG_HOME/nats or ~/.config/nats. */
+export function natsConfigDir(home: string, xdgConfigHome?: string): string {
+  return join(xdgConfigHome || join(home, '.config'), 'nats');
+}
+
+/** Name of the context `nats context select` chose, if any. */
+export async function selectedContext(configDir: string): Promise<string | undefined> {
+  try {
+    const name = (await readFile(join(configDir, 'context.txt'), 'utf8')).trim();
+    return name || undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/** Reads a context by name or by path to a .json file. */
+export async function readContext(nameOrPath: string, configDir: string): Promise<ConnectionSettings> {
+  const file = nameOrPath.endsWith('.json') ? nameOrPath : join(configDir, 'context', `${nameOrPath}.json`);
+  let ctx: NatsContextFile;
+  try {
+    ctx = JSON.parse(await readFile(file, 'utf8')) as NatsContextFile;
+  } catch (e) {
+    throw new JkError('JK2004', {
+      message: `cannot read nats context "${nameOrPath}" (${file}): ${(e as Error).message.split('\n')[0]}`,
+      fix: 'list contexts with `nats context ls`, or pass -s nats://host:4222',
+    });
+  }
+  return contextToSettings(ctx, `context ${nameOrPath}`);
+}
+
+export function contextToSettings(ctx: NatsContextFile, origin: string): ConnectionSettings {
+  const tls = ctx.ca || ctx.cert || ctx.key || ctx.tls_first ? { ca: ctx.ca || undefined, cert: ctx.cert || undefined, key: ctx.key || undefined, first: ctx.tls_first || undefined } : undefined;
+  return {
+    servers: (ctx.url || 'nats://127.0.0.1:4222').split(',').map((u) => u.trim()).filter(Boolean),
+    user: ctx.user || undefined,
+    password: ctx.password || undefined,
+    token: ctx.token || undefined,
+    creds: ctx.creds || undefined,
+    nkey: ctx.nkey || undefined,
+    tls,
+    jsDomain: ctx.jetstream_domain || undefined,
+    origin,
+  };
+}

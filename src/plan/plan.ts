@@ -1,0 +1,234 @@
+/**
+ * desired + live -> classified changes. Pure: live state comes in as data.
+ * Every change says what happens (create, update, replace, delete, unsupported, skip, noop),
+ * which fields change, why, and what a destructive change loses.
+ */
+import type { Resource } from '../manifests/validate.js';
+import {
+  compareVersions, deepEqual, MANAGED_KEY, OWNER_KEY, type ApiConfig, type KindName, type ResourceKind, type Target,
+} from '../resources/kind.js';
+import { KINDS, kindByName } from '../resources/index.js';
+
+/** Live state as plan needs it (what the server reported). */
+export interface LiveState {
+  serverVersion: string;
+  streams: { config: ApiConfig; state?: { messages: number; bytes: number } }[];
+  consumers: { stream: string; name: string; config: ApiConfig }[];
+}
+
+export type Action = 'create' | 'update' | 'replace' | 'delete' | 'unsupported' | 'skip' | 'noop';
+
+export interface FieldChange {
+  /** API field (snake_case) */
+  apiField: string;
+  /** spec field as written in manifests (camelCase) */
+  field: string;
+  from?: unknown;
+  to?: unknown;
+  /** set when the server cannot change this field in place */
+  immutable?: string;
+  /** set when the connected server does not know the field: the version that adds it */
+  since?: string;
+}
+
+export interface Change {
+  action: Action;
+  kind: KindName;
+  /** `Stream/ORDERS`, `Consumer/ORDERS/fulfillment-created` */
+  key: string;
+  /** metadata.name of the declaring manifest (absent for prune deletes) */
+  name?: string;
+  target: Target;
+  fields: FieldChange[];
+  reason?: string;
+  /** what a replace or delete loses */
+  dataLoss?: string;
+  /** config to send (create, update, replace) */
+  desired?: ApiConfig;
+  /** config the server reported */
+  live?: ApiConfig;
+  resource?: Resource;
+}
+
+export interface Plan {
+  serverVersion: string;
+  owner: string;
+  changes: Change[];
+}
+
+export interface PlanOptions {
+  /** ownership tag written to metadata; prune only deletes what carries the same owner */
+  owner: string;
+  /** also plan deletes of owned resources that are no longer declared */
+  prune: boolean;
+}
+
+const METADATA_SINCE = '2.10.0';
+
+/** Builds the plan. */
+export function plan(desired: readonly Resource[], live: LiveState, opts: PlanOptions): Plan {
+  const streams = new Map(live.streams.map((s) => [String(s.config.name), s]));
+  const consumers = new Map(live.consumers.map((c) => [`${c.stream}/${c.name}`, c]));
+  const changes: Change[] = [];
+  const replacedStreams = new Set<string>();
+  const ordered = [...desired].filter((r) => r.target).sort((a, b) => rank(a.target!) - rank(b.target!));
+  for (const r of ordered) {
+    const kind = kindByName(r.kind)!;
+    const t = r.target!;
+    const liveCfg = t.type === 'stream' ? streams.get(t.stream)?.config : replacedStreams.has(t.stream) ? undefined : consumers.get(`${t.stream}/${t.consumer}`)?.config;
+    const change = planResource(kind, r, liveCfg, live.serverVersion, opts.owner);
+    if (change.action === 'replace' && t.type === 'stream') {
+      replacedStreams.add(t.stream);
+      const state = streams.get(t.stream)?.state;
+      const lost = live.consumers.filter((c) => c.stream === t.stream).map((c) => c.name);
+      change.dataLoss = `deletes stream ${t.stream}${state ? ` and its ${state.messages} messages (${state.bytes} bytes)` : ''}${lost.length ? `, and consumers ${lost.join(', ')} with their delivery state` : ''}; recreates it empty`;
+    }
+    changes.push(change);
+  }
+  if (opts.prune) changes.push(...planPrune(desired, live, opts.owner));
+  return { serverVersion: live.serverVersion, owner: opts.owner, changes };
+}
+
+function rank(t: Target): number {
+  return t.type === 'stream' ? 0 : 1;
+}
+
+function withOwner(config: ApiConfig, r: Resource, serverVersion: string, owner: string): ApiConfig {
+  if (compareVersions(serverVersion, METADATA_SINCE) < 0) return config;
+  const spec = r.spec as { preventDelete?: boolean };
+  return {
+    ...config,
+    metadata: {
+      ...((config.metadata as Record<string, string>) ?? {}),
+      [OWNER_KEY]: owner,
+      ...(spec.preventDelete ? { 'jetkeeper.io/prevent-delete': 'true' } : {}),
+    },
+  };
+}
+
+/** Plans one declared resource against its live config (undefined: does not exist). */
+export function planResource(kind: ResourceKind, r: Resource, live: ApiConfig | undefined, serverVersion: string, owner: string): Change {
+  const target = r.target!;
+  const base = { kind: r.kind, key: r.key, name: r.name, target, resource: r };
+  const api = kind.toApi(r.spec);
+  const desired = withOwner(api, r, serverVersion, owner);
+  const unsupported = kind.features
+    .filter((f) => api[f.field] !== undefined && compareVersions(serverVersion, f.since) < 0)
+    .map((f): FieldChange => ({ apiField: f.field, field: kind.specFields[f.field] ?? f.field, to: api[f.field], since: f.since }));
+  if (unsupported.length) {
+    return {
+      ...base, action: 'unsupported', fields: unsupported, desired, live,
+      reason: unsupported.map((f) => `${f.field} needs nats-server ${f.since}`).join('; ') + ` (connected: ${serverVersion})`,
+    };
+  }
+  if (!live) {
+    const defaults = kind.normalise({});
+    const fields = Object.entries(api)
+      .filter(([k, v]) => k !== 'name' && !deepEqual(v, defaults[k]))
+      .map(([k, v]): FieldChange => ({ apiField: k, field: kind.specFields[k] ?? k, to: v }));
+    return { ...base, action: 'create', fields, desired };
+  }
+  const metadata = live.metadata as Record<string, string> | undefined;
+  if (metadata?.[MANAGED_KEY] === 'false') {
+    return { ...base, action: 'skip', fields: [], live, reason: `${MANAGED_KEY}: "false" on the server: jetkeeper lets go of it` };
+  }
+  const fields = diffConfigs(kind, desired, live);
+  if (fields.length === 0) return { ...base, action: 'noop', fields, live };
+  if ((r.spec as { preventUpdate?: boolean }).preventUpdate) {
+    return { ...base, action: 'skip', fields, live, reason: 'preventUpdate: true' };
+  }
+  const immutable = fields.filter((f) => f.immutable);
+  if (immutable.length) {
+    const reason = immutable.map((f) => `${f.field}: ${f.immutable}`).join('; ');
+    const dataLoss = target.type === 'consumer' ? `deletes consumer ${target.consumer} and its delivery state (acks, pending, redeliveries); recreates it from the start of its deliver policy` : undefined;
+    return { ...base, action: 'replace', fields, desired, live, reason, dataLoss };
+  }
+  return { ...base, action: 'update', fields, desired: updatePayload(kind, desired, live), live };
+}
+
+/** Field-by-field difference of two configs after normalising both. */
+export function diffConfigs(kind: ResourceKind, desired: ApiConfig, live: ApiConfig): FieldChange[] {
+  const d = kind.normalise(desired);
+  const l = kind.normalise(live);
+  const out: FieldChange[] = [];
+  for (const key of new Set([...Object.keys(d), ...Object.keys(l)])) {
+    if (deepEqual(d[key], l[key])) continue;
+    const rule = kind.immutable.find((i) => i.field === key && (!i.when || i.when(l[key], d[key])));
+    out.push({ apiField: key, field: kind.specFields[key] ?? key, from: l[key], to: d[key], immutable: rule?.reason });
+  }
+  return out;
+}
+
+/**
+ * What to send for an in-place update: the desired config, plus every field the live config
+ * has that the desired one leaves out, reset to its default (or removed), so the update
+ * replaces rather than merges.
+ */
+function updatePayload(kind: ResourceKind, desired: ApiConfig, live: ApiConfig): ApiConfig {
+  const normal = kind.normalise(desired);
+  const out: ApiConfig = { ...desired };
+  for (const key of Object.keys(live)) {
+    if (key in out) continue;
+    out[key] = key in normal ? normal[key] : undefined;
+  }
+  return out;
+}
+
+function ownerOf(config: ApiConfig): string | undefined {
+  return (config.metadata as Record<string, string> | undefined)?.[OWNER_KEY];
+}
+
+function kindOfStream(config: ApiConfig): ResourceKind {
+  return KINDS.find((k) => k.claims?.(config) && k.kind !== 'Stream') ?? kindByName('Stream')!;
+}
+
+/** Deletes for resources this owner created that are no longer declared. */
+function planPrune(desired: readonly Resource[], live: LiveState, owner: string): Change[] {
+  const declared = new Set(desired.filter((r) => r.target).map((r) => targetKey(r.target!)));
+  const out: Change[] = [];
+  const deletedStreams = new Set<string>();
+  for (const s of live.streams) {
+    const name = String(s.config.name);
+    if (declared.has(`stream:${name}`) || ownerOf(s.config) !== owner) continue;
+    const kind = kindOfStream(s.config);
+    const key = `${kind.kind}/${kind.kind === 'Stream' ? name : name.replace(/^(KV|OBJ)_/, '')}`;
+    const protectedBy = (s.config.metadata as Record<string, string> | undefined)?.['jetkeeper.io/prevent-delete'] === 'true';
+    if (protectedBy) {
+      out.push({ action: 'skip', kind: kind.kind, key, target: { type: 'stream', stream: name }, fields: [], live: s.config, reason: 'preventDelete was set when jetkeeper applied it' });
+      continue;
+    }
+    deletedStreams.add(name);
+    out.push({
+      action: 'delete', kind: kind.kind, key, target: { type: 'stream', stream: name }, fields: [], live: s.config,
+      reason: 'no longer declared (prune)',
+      dataLoss: `deletes stream ${name}${s.state ? ` and its ${s.state.messages} messages (${s.state.bytes} bytes)` : ''}`,
+    });
+  }
+  for (const c of live.consumers) {
+    if (deletedStreams.has(c.stream) || declared.has(`consumer:${c.stream}/${c.name}`) || ownerOf(c.config) !== owner) continue;
+    const protectedBy = (c.config.metadata as Record<string, string> | undefined)?.['jetkeeper.io/prevent-delete'] === 'true';
+    out.push({
+      action: protectedBy ? 'skip' : 'delete', kind: 'Consumer', key: `Consumer/${c.stream}/${c.name}`,
+      target: { type: 'consumer', stream: c.stream, consumer: c.name }, fields: [], live: c.config,
+      reason: protectedBy ? 'preventDelete was set when jetkeeper applied it' : 'no longer declared (prune)',
+      dataLoss: protectedBy ? undefined : `deletes consumer ${c.name} and its delivery state`,
+    });
+  }
+  return out;
+}
+
+function targetKey(t: Target): string {
+  return t.type === 'stream' ? `stream:${t.stream}` : `consumer:${t.stream}/${t.consumer}`;
+}
+
+/** Counts per action, for summaries and exit codes. */
+export function summarize(p: Plan): Record<Action, number> {
+  const out: Record<Action, number> = { create: 0, update: 0, replace: 0, delete: 0, unsupported: 0, skip: 0, noop: 0 };
+  for (const c of p.changes) out[c.action]++;
+  return out;
+}
+
+/** True when applying would write something. */
+export function hasChanges(p: Plan): boolean {
+  return p.changes.some((c) => c.action !== 'noop' && c.action !== 'skip');
+}

@@ -1,0 +1,68 @@
+/** Account spec -> where each connection setting comes from (files or Kubernetes Secret keys). */
+import type { AccountSpec } from './schema.js';
+
+/** A value held in a Kubernetes Secret of the resource's namespace, under `key`. */
+export interface SecretKeyRef {
+  secretName: string;
+  key: string;
+}
+
+/** A file path (no `secret` in the block) or a key inside a Secret (with `secret.name`). */
+export type FileOrSecret = string | SecretKeyRef;
+
+export interface AccountConnection {
+  servers?: string[];
+  /** NATS credentials file */
+  creds?: FileOrSecret;
+  /** file holding the NKey seed */
+  nkey?: FileOrSecret;
+  /** file holding the token */
+  token?: FileOrSecret;
+  /** files holding the user name and the password; only present when both are given */
+  user?: { user: FileOrSecret; password: FileOrSecret };
+  /** cert and key only ever as a pair */
+  tls?: { ca?: FileOrSecret; cert?: FileOrSecret; key?: FileOrSecret };
+}
+
+/**
+ * When one layer (global flags, Account, resource) brings any auth, NACK drops every earlier auth
+ * and uses exactly one method, in this order.
+ */
+export const AUTH_PRECEDENCE = ['creds', 'nkey', 'token', 'user'] as const;
+
+function source(secret: { name: string } | undefined, value: string | undefined): FileOrSecret | undefined {
+  if (!value) return undefined;
+  return secret ? { secretName: secret.name, key: value } : value;
+}
+
+/**
+ * Where the Account's connection settings come from. Pure: resolves nothing, reads no file and no
+ * Secret, and so never holds a secret value. Empty settings are left out; a lone cert or key, or a
+ * user without a password, is left out as NACK ignores it.
+ */
+export function accountConnection(spec: AccountSpec): AccountConnection {
+  const out: AccountConnection = {};
+  if (spec.servers?.length) out.servers = [...spec.servers];
+  const creds = source(spec.creds?.secret, spec.creds?.file);
+  if (creds) out.creds = creds;
+  const nkey = source(spec.nkey?.secret, spec.nkey?.seed);
+  if (nkey) out.nkey = nkey;
+  const token = source(spec.token?.secret, spec.token?.token);
+  if (token) out.token = token;
+  const user = source(spec.user?.secret, spec.user?.user);
+  const password = source(spec.user?.secret, spec.user?.password);
+  if (user && password) out.user = { user, password };
+  if (spec.tls) {
+    const tls: NonNullable<AccountConnection['tls']> = {};
+    const ca = source(spec.tls.secret, spec.tls.ca);
+    const cert = source(spec.tls.secret, spec.tls.cert);
+    const key = source(spec.tls.secret, spec.tls.key);
+    if (ca) tls.ca = ca;
+    if (cert && key) {
+      tls.cert = cert;
+      tls.key = key;
+    }
+    if (Object.keys(tls).length) out.tls = tls;
+  }
+  return out;
+}

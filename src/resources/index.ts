@@ -1,0 +1,23 @@
+/** The registry of resource kinds: the one place that lists them. */
+import type { KindName, ResourceKind } from './kind.js';
+import { streamKind } from './stream/index.js';
+import { consumerKind } from './consumer/index.js';
+
+export const KINDS: readonly ResourceKind<any>[] = [streamKind, consumerKind];
+
+export function kindByName(kind: string): ResourceKind<any> | undefined {
+  return KINDS.find((k) => k.kind === kind);
+}
+
+/** Finds a kind by any name `get` accepts (stream, streams, kv, ...). */
+export function kindByAlias(alias: string): ResourceKind<any> | undefined {
+  const a = alias.toLowerCase();
+  return KINDS.find((k) => k.aliases.includes(a) || k.kind.toLowerCase() === a);
+}
+
+export function kindNames(): KindName[] {
+  return KINDS.map((k) => k.kind);
+}
+
+export * from './kind.js';
+export { parseDuration, formatDuration } from './duration.js';

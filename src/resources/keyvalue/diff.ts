@@ -1,0 +1,44 @@
+/** A bucket is a stream on the server, so a KV config normalises exactly like a stream config. */
+import type { ApiConfig, FeatureGate, ImmutableRule } from '../kind.js';
+import { normaliseStream, STREAM_IMMUTABLE } from '../stream/diff.js';
+
+export function normaliseKeyValue(config: ApiConfig): ApiConfig {
+  return normaliseStream(config);
+}
+
+/** The stream rules that a KeyValue spec can run into (storage, mirror, turning limit markers off). */
+export const KV_IMMUTABLE: readonly ImmutableRule[] = STREAM_IMMUTABLE.filter((r) =>
+  ['storage', 'mirror', 'allow_msg_ttl'].includes(r.field),
+);
+
+export const KV_FEATURES: readonly FeatureGate[] = [
+  { field: 'republish', since: '2.9.0' },
+  { field: 'compression', since: '2.10.0' },
+  { field: 'metadata', since: '2.10.0' },
+  { field: 'allow_msg_ttl', since: '2.11.0' },
+  { field: 'subject_delete_marker_ttl', since: '2.11.0' },
+];
+
+/** API field -> KeyValue spec field. The fields nats.go fixes for every bucket have no spec field. */
+export const KV_SPEC_FIELDS: Readonly<Record<string, string>> = {
+  name: 'bucket',
+  subjects: 'bucket',
+  description: 'description',
+  max_msg_size: 'maxValueSize',
+  max_msgs_per_subject: 'history',
+  max_age: 'ttl',
+  duplicate_window: 'ttl',
+  allow_msg_ttl: 'limitMarkerTtl',
+  subject_delete_marker_ttl: 'limitMarkerTtl',
+  max_bytes: 'maxBytes',
+  storage: 'storage',
+  num_replicas: 'replicas',
+  placement: 'placement',
+  republish: 'republish',
+  mirror: 'mirror',
+  mirror_direct: 'mirror',
+  compression: 'compression',
+  sources: 'sources',
+};
+
+export const KV_DURATIONS = ['max_age', 'duplicate_window', 'subject_delete_marker_ttl'] as const;

@@ -1,0 +1,32 @@
+/** An object store is a stream on the server, so its config normalises exactly like a stream config. */
+import type { ApiConfig, FeatureGate, ImmutableRule } from '../kind.js';
+import { normaliseStream, STREAM_IMMUTABLE } from '../stream/diff.js';
+
+export function normaliseObjectStore(config: ApiConfig): ApiConfig {
+  return normaliseStream(config);
+}
+
+/** The stream rules that an ObjectStore spec can run into. */
+export const OBJ_IMMUTABLE: readonly ImmutableRule[] = STREAM_IMMUTABLE.filter((r) => r.field === 'storage');
+
+export const OBJ_FEATURES: readonly FeatureGate[] = [
+  { field: 'compression', since: '2.10.0' },
+  { field: 'metadata', since: '2.10.0' },
+];
+
+/** API field -> ObjectStore spec field. The fields nats.go fixes for every store have no spec field. */
+export const OBJ_SPEC_FIELDS: Readonly<Record<string, string>> = {
+  name: 'bucket',
+  subjects: 'bucket',
+  description: 'description',
+  max_age: 'ttl',
+  duplicate_window: 'ttl',
+  max_bytes: 'maxBytes',
+  storage: 'storage',
+  num_replicas: 'replicas',
+  placement: 'placement',
+  compression: 'compression',
+  metadata: 'metadata',
+};
+
+export const OBJ_DURATIONS = ['max_age', 'duplicate_window'] as const;
