@@ -528,7 +528,7 @@ export class LocalCluster {
         const first = this.server([...pending][0]!);
         throw new JkError('JK4003', {
           message:
-            `local cluster ${this.name} not ready after ${Math.round(timeoutMs / 1000)}s: ` +
+            `local cluster ${this.name} not ready after ${timeoutMs >= 1000 ? `${Math.round(timeoutMs / 100) / 10}s` : `${timeoutMs}ms`}: ` +
             [...reasons].map(([n, w]) => `${n}: ${w}`).join('; ') +
             `; last lines of ${first.logFile}:\n${logTail(first.logFile)}`,
           fix: 'read the server logs in the cluster dir; `jetkeeper down --purge` and `jetkeeper up` start from scratch',

@@ -2,8 +2,11 @@
 import type { KindName, ResourceKind } from './kind.js';
 import { streamKind } from './stream/index.js';
 import { consumerKind } from './consumer/index.js';
+import { keyValueKind } from './keyvalue/index.js';
+import { objectStoreKind } from './objectstore/index.js';
+import { accountKind } from './account/index.js';
 
-export const KINDS: readonly ResourceKind<any>[] = [streamKind, consumerKind];
+export const KINDS: readonly ResourceKind<any>[] = [streamKind, consumerKind, keyValueKind, objectStoreKind, accountKind];
 
 export function kindByName(kind: string): ResourceKind<any> | undefined {
   return KINDS.find((k) => k.kind === kind);

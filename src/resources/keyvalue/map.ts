@@ -7,10 +7,10 @@ import {
   compact, durationFromApi, ns, placementFromApi, placementToApi, republishFromApi, republishToApi,
   sourceFromApi, sourceToApi, type StreamSourceSpec,
 } from '../common.js';
+import { defaultDuplicateWindow } from '../stream/map.js';
 import type { KeyValueSpec, KeyValueSpecInput } from './schema.js';
 
 export const KV_PREFIX = 'KV_';
-const TWO_MINUTES = 120_000_000_000;
 
 export const kvStreamName = (bucket: string) => `${KV_PREFIX}${bucket}`;
 export const kvSubject = (bucket: string) => `$KV.${bucket}.>`;
@@ -54,7 +54,8 @@ export function keyValueToApi(s: KeyValueSpec): ApiConfig {
     discard: 'new',
     storage: s.storage ?? 'file',
     num_replicas: s.replicas > 0 ? s.replicas : 1,
-    duplicate_window: ttl > 0 && ttl < TWO_MINUTES ? ttl : TWO_MINUTES,
+    // nats.go sets it explicitly: min(ttl, 2m), or 2m without a ttl (the server's own default too)
+    duplicate_window: defaultDuplicateWindow(ttl),
     placement: placementToApi(s.placement),
     mirror,
     mirror_direct: mirror ? true : undefined,

@@ -48,11 +48,11 @@ export const keyValueSchema = z
           code: 'custom',
           path: ['limitMarkerTtl'],
           message: 'limitMarkerTtl is an integer of nanoseconds and the server needs at least 1s (1000000000)',
-          params: { code: 'JK1005' },
+          params: { code: 'JK1005', fix: 'write nanoseconds, e.g. 60000000000 for one minute' },
         });
       }
       if (s.mirror) {
-        ctx.addIssue({ code: 'custom', path: ['limitMarkerTtl'], message: 'the server forbids limit markers on a mirror', params: { code: 'JK1009' } });
+        ctx.addIssue({ code: 'custom', path: ['limitMarkerTtl'], message: 'the server forbids limit markers on a mirror', params: { code: 'JK1009', fix: 'remove limitMarkerTtl: a mirror follows its origin' } });
       }
     }
   });
