@@ -31,7 +31,9 @@ export interface ValidationResult {
 /** The key that identifies a resource on the server. */
 export function resourceKey(kind: KindName, name: string, target: Target | undefined): string {
   if (!target) return `${kind}/${name}`;
-  return target.type === 'stream' ? `${kind}/${target.stream}` : `${kind}/${target.stream}/${target.consumer}`;
+  if (target.type === 'consumer') return `${kind}/${target.stream}/${target.consumer}`;
+  // buckets are named by bucket, not by their KV_/OBJ_ stream
+  return `${kind}/${kind === 'KeyValue' || kind === 'ObjectStore' ? target.stream.replace(/^(KV|OBJ)_/, '') : target.stream}`;
 }
 
 const TOP_LEVEL = new Set(['apiVersion', 'kind', 'metadata', 'spec', 'status']);

@@ -11,6 +11,8 @@ import { fileURLToPath } from 'node:url';
 import { stringify } from 'yaml';
 import { connect, type NatsConnection } from '@nats-io/transport-node';
 import { jetstream, jetstreamManager, type JetStreamManager } from '@nats-io/jetstream';
+import { Kvm } from '@nats-io/kv';
+import { Objm } from '@nats-io/obj';
 import { applyPlan } from '../../src/apply/apply.js';
 import { JkError } from '../../src/errors.js';
 import { exportManifests } from '../../src/manifests/export.js';
@@ -172,5 +174,44 @@ spec: { streamName: SCRATCH, durableName: reader, ackPolicy: explicit }
     assert.equal(result.ok, true);
     const names = (await jsm.streams.names().next()).sort();
     assert.deepEqual(names, ['HANDMADE', 'ORDERS', 'PDF_TASKS']);
+  });
+
+  test('KV and object store buckets apply, work with the official clients and round-trip through export', async () => {
+    const buckets = resourcesFrom(`
+apiVersion: jetstream.nats.io/v1beta2
+kind: KeyValue
+metadata: { name: carts }
+spec: { bucket: carts, history: 5, ttl: 1h, storage: file, replicas: 3, maxValueSize: 4096 }
+---
+apiVersion: jetstream.nats.io/v1beta2
+kind: ObjectStore
+metadata: { name: invoices }
+spec: { bucket: invoices, storage: file, replicas: 3, ttl: 24h, description: rendered PDFs }
+`);
+    const { plan: p, result } = await planAndApply([...seed(), ...buckets]);
+    assert.deepEqual(p.changes.filter((c) => c.action === 'create').map((c) => c.key).sort(), ['KeyValue/carts', 'ObjectStore/invoices']);
+    assert.equal(result.ok, true, JSON.stringify(result.items.map((i) => i.error?.format())));
+
+    const kv = await new Kvm(nc).open('carts');
+    await kv.put('cart.1', 'apples');
+    assert.equal((await kv.get('cart.1'))?.string(), 'apples');
+    const st = await kv.status();
+    assert.equal(st.history, 5);
+    assert.equal(st.ttl, 3600 * 1000);
+    assert.equal(st.replicas, 3);
+
+    const os = await new Objm(nc).open('invoices');
+    await os.putBlob({ name: 'inv-1.pdf' }, new TextEncoder().encode('%PDF-1.7'));
+    assert.equal(new TextDecoder().decode((await os.getBlob('inv-1.pdf')) ?? new Uint8Array()), '%PDF-1.7');
+
+    const again = await planAndApply([...seed(), ...buckets]);
+    assert.equal(again.result.writes, 0);
+
+    const live = await admin.readLive();
+    const exported = resourcesFrom(exportManifests(live).map((m) => stringify(m)).join('---\n'), 'export.yaml');
+    assert.ok(exported.some((r) => r.key === 'KeyValue/carts'));
+    assert.ok(exported.some((r) => r.key === 'ObjectStore/invoices'));
+    const p2 = plan(exported, live, { owner, prune: false });
+    assert.deepEqual(p2.changes.filter((c) => c.action !== 'noop').map((c) => `${c.action} ${c.key} ${JSON.stringify(c.fields)}`), []);
   });
 });

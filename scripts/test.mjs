@@ -1,0 +1,42 @@
+#!/usr/bin/env node
+// The test command (`npm test`): builds, installs the pinned nats-server / nats CLI if needed,
+// runs every test against the newest pinned nats-server, then the integration tests again
+// against Debian's nats-server 2.9.10 (the oldest supported) when it is available.
+import { spawnSync } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { homedir } from 'node:os';
+import { join } from 'node:path';
+
+const run = (cmd, args, env = {}) => {
+  const r = spawnSync(cmd, args, { stdio: ['ignore', 'pipe', 'inherit'], env: { ...process.env, ...env }, encoding: 'utf8', maxBuffer: 1 << 28 });
+  process.stdout.write(r.stdout ?? '');
+  return r;
+};
+const must = (cmd, args) => {
+  const r = spawnSync(cmd, args, { stdio: 'inherit' });
+  if (r.status !== 0) process.exit(r.status ?? 1);
+};
+
+must('npx', ['tsc', '-p', 'tsconfig.json']);
+must(process.execPath, ['scripts/install-nats.mjs']);
+
+const cache = process.env.JETKEEPER_CACHE || join(homedir(), '.cache', 'jetkeeper');
+const count = (out, what) => [...out.matchAll(new RegExp(`^# ${what} (\\d+)$`, 'gm'))].reduce((n, m) => n + Number(m[1]), 0);
+
+let passed = 0, failed = 0, skipped = 0, ok = true;
+const suite = (label, dirs, env) => {
+  console.log(`\n=== ${label} ===`);
+  const r = run(process.execPath, ['--test', '--test-concurrency=1', '--test-reporter=tap', ...dirs], env);
+  passed += count(r.stdout, 'pass');
+  failed += count(r.stdout, 'fail');
+  skipped += count(r.stdout, 'skipped');
+  if (r.status !== 0) ok = false;
+};
+
+suite('all tests, nats-server from the cache (newest pinned)', ['dist/test/'], {});
+const debian = join(cache, 'debian', 'nats-server');
+if (existsSync(debian)) suite("integration tests against Debian's nats-server (oldest supported)", ['dist/test/integration/'], { JETKEEPER_TEST_NATS_SERVER: debian });
+else console.log(`\n(no ${debian}: the oldest-server run is skipped)`);
+
+console.log(`\n${passed} passed, ${failed} failed, ${skipped} skipped`);
+process.exit(ok && failed === 0 ? 0 : 1);
