@@ -1,0 +1,214 @@
+/**
+ * Shared pieces of the benchmarks: option parsing, timing, medians, a local cluster that is always
+ * stopped (finally, process exit, Ctrl-C, overall deadline), tables and result files.
+ *
+ * Benchmarks measure; they do not assert speed. Each one reports ratios against a baseline measured
+ * in the same run, on the same machine, against the same servers.
+ */
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { cpus, homedir, tmpdir } from 'node:os';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { defaultCacheDir, findNatsServer } from '../src/local/binary.js';
+import { startCluster, type LocalCluster } from '../src/local/cluster.js';
+
+/** bench/ in the source tree (dist/bench/lib.js -> <root>/bench). */
+export const BENCH_DIR = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..', 'bench');
+export const RESULTS_DIR = join(BENCH_DIR, 'results');
+
+// ---------------------------------------------------------------------------------------------
+// options
+
+export interface OptionSpec {
+  type: 'string' | 'boolean';
+  default?: string | boolean;
+  description: string;
+}
+export type OptionSpecs = Record<string, OptionSpec>;
+export type ParsedOptions = Record<string, string | boolean | undefined>;
+
+export function intOption(o: ParsedOptions, name: string, min = 0): number {
+  const raw = o[name];
+  const n = Number(raw);
+  if (!Number.isInteger(n) || n < min) throw new Error(`--${name} must be an integer >= ${min}, got ${JSON.stringify(raw)}`);
+  return n;
+}
+
+export function helpText(specs: OptionSpecs): string {
+  return Object.entries(specs)
+    .map(([k, s]) => `  --${k}${s.type === 'string' ? ' <value>' : ''}`.padEnd(30) + `${s.description}${s.default !== undefined && s.default !== false ? ` (default ${s.default})` : ''}`)
+    .join('\n');
+}
+
+// ---------------------------------------------------------------------------------------------
+// numbers
+
+export const now = (): number => performance.now();
+
+export function median(xs: readonly number[]): number {
+  if (xs.length === 0) return NaN;
+  const s = [...xs].sort((a, b) => a - b);
+  const m = s.length >> 1;
+  return s.length % 2 ? s[m]! : (s[m - 1]! + s[m]!) / 2;
+}
+
+export const round = (x: number, digits = 3): number => (Number.isFinite(x) ? Number(x.toFixed(digits)) : x);
+
+export function fmtMs(ms: number): string {
+  if (!Number.isFinite(ms)) return 'n/a';
+  if (ms >= 10_000) return `${(ms / 1000).toFixed(1)} s`;
+  if (ms >= 1_000) return `${(ms / 1000).toFixed(2)} s`;
+  if (ms >= 10) return `${ms.toFixed(0)} ms`;
+  return `${ms.toFixed(2)} ms`;
+}
+
+export function fmtRatio(x: number): string {
+  return Number.isFinite(x) ? `${x.toFixed(2)}×` : 'n/a';
+}
+
+/** A plain text table (first row is the header). */
+export function table(rows: readonly (readonly string[])[]): string {
+  const widths = rows[0]!.map((_, i) => Math.max(...rows.map((r) => (r[i] ?? '').length)));
+  const line = (r: readonly string[]) => r.map((c, i) => (i === 0 ? c.padEnd(widths[i]!) : c.padStart(widths[i]!))).join('  ');
+  return [line(rows[0]!), widths.map((w) => '-'.repeat(w)).join('  '), ...rows.slice(1).map(line)].join('\n');
+}
+
+/** A markdown table (first row is the header). */
+export function markdownTable(rows: readonly (readonly string[])[]): string {
+  const esc = (s: string) => s.replace(/\|/g, '\\|');
+  return [
+    `| ${rows[0]!.map(esc).join(' | ')} |`,
+    `|${rows[0]!.map((_, i) => (i === 0 ? ' --- ' : ' ---: ')).join('|')}|`,
+    ...rows.slice(1).map((r) => `| ${r.map(esc).join(' | ')} |`),
+  ].join('\n');
+}
+
+// ---------------------------------------------------------------------------------------------
+// results
+
+/** One ratio a benchmark reports (what run.ts puts in summary.md). */
+export interface Ratio {
+  name: string;
+  /** measured / baseline (lower is better unless `higherIsBetter`) */
+  value: number;
+  /** e.g. `<= 1.10` */
+  target?: string;
+  /** undefined when there is no target */
+  ok?: boolean;
+  higherIsBetter?: boolean;
+  note?: string;
+}
+
+export interface BenchResult {
+  benchmark: string;
+  ok: boolean;
+  ratios: Ratio[];
+  /** the printed table */
+  text: string;
+  /** everything measured */
+  data: Record<string, unknown>;
+}
+
+export interface Benchmark {
+  name: string;
+  description: string;
+  options: OptionSpecs;
+  run(opts: ParsedOptions): Promise<BenchResult>;
+}
+
+export function writeJson(file: string, value: unknown): void {
+  mkdirSync(dirname(file), { recursive: true });
+  writeFileSync(file, JSON.stringify(value, null, 2) + '\n');
+}
+
+export function environment(): Record<string, unknown> {
+  return { node: process.version, cpus: cpus().length, cpuModel: cpus()[0]?.model, platform: `${process.platform}-${process.arch}`, at: new Date().toISOString() };
+}
+
+export function log(msg: string): void {
+  process.stderr.write(`[bench ${new Date().toISOString().slice(11, 19)}] ${msg}\n`);
+}
+
+// ---------------------------------------------------------------------------------------------
+// the local cluster
+
+export function benchCacheDir(): string {
+  return defaultCacheDir(homedir(), process.env.JETKEEPER_CACHE);
+}
+
+export function natsServerBin(): string {
+  return findNatsServer({ explicit: process.env.JETKEEPER_BENCH_NATS_SERVER, envPath: process.env.JETKEEPER_NATS_SERVER, cacheDir: benchCacheDir(), pathEnv: process.env.PATH });
+}
+
+const liveClusters = new Set<{ cluster?: LocalCluster; dir: string }>();
+let handlersInstalled = false;
+
+function killAllSync(): void {
+  for (const e of liveClusters) {
+    try {
+      e.cluster?.killAllSync();
+    } catch {
+      /* best effort */
+    }
+    try {
+      rmSync(e.dir, { recursive: true, force: true });
+    } catch {
+      /* best effort */
+    }
+  }
+  liveClusters.clear();
+}
+
+function installHandlers(): void {
+  if (handlersInstalled) return;
+  handlersInstalled = true;
+  process.on('exit', killAllSync);
+  for (const [sig, code] of [['SIGINT', 130], ['SIGTERM', 143]] as const) {
+    process.once(sig, () => {
+      killAllSync();
+      process.exit(code);
+    });
+  }
+}
+
+/**
+ * Runs `fn` with a fresh `servers`-node cluster on 127.0.0.1 in a temp dir; the cluster is stopped and
+ * its dir removed afterwards, whatever happens (also on exit, Ctrl-C, or when `maxMinutes` pass).
+ */
+export async function withCluster<T>(servers: number, maxMinutes: number, fn: (c: LocalCluster) => Promise<T>): Promise<T> {
+  installHandlers();
+  const bin = natsServerBin();
+  const dir = mkdtempSync(join(tmpdir(), 'jetkeeper-bench-'));
+  const entry: { cluster?: LocalCluster; dir: string } = { dir };
+  liveClusters.add(entry);
+  const deadline = setTimeout(() => {
+    log(`overall deadline of ${maxMinutes} min passed: stopping the cluster and exiting`);
+    killAllSync();
+    process.exit(3);
+  }, maxMinutes * 60_000);
+  deadline.unref();
+  try {
+    entry.cluster = await startCluster({ servers, dir, bin, detached: false });
+    return await fn(entry.cluster);
+  } finally {
+    clearTimeout(deadline);
+    try {
+      await entry.cluster?.stop({ purge: true });
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+      liveClusters.delete(entry);
+    }
+  }
+}
+
+/** Runs `fn` over `items` with at most `limit` in flight (the benchmark's own, independent of src/). */
+export async function pool<T>(items: readonly T[], limit: number, fn: (item: T, index: number) => Promise<void>): Promise<void> {
+  let next = 0;
+  const worker = async (): Promise<void> => {
+    while (next < items.length) {
+      const i = next++;
+      await fn(items[i]!, i);
+    }
+  };
+  await Promise.all(Array.from({ length: Math.max(1, Math.min(limit, items.length)) }, worker));
+}
