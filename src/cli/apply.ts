@@ -2,8 +2,9 @@
 import type { Command } from 'commander';
 import { applyPlan, checkAllowed } from '../apply/apply.js';
 import { plan, hasChanges } from '../plan/plan.js';
-import { planToJson, renderPlanText } from '../plan/render.js';
-import { action, emit, globalOptions, loadResources, withAdmin } from './common.js';
+import { renderPlanText } from '../plan/render.js';
+import { action, emit, globalOptions, loadResources, withConnectionGroups } from './common.js';
+import { plansOutput } from './plan.js';
 
 export function applyCommand(program: Command): void {
   program
@@ -16,21 +17,28 @@ export function applyCommand(program: Command): void {
     .action(action(async (opts: { filename: string[]; prune?: boolean; allowReplace?: boolean; concurrency: string }, cmd: Command) => {
       const o = globalOptions(cmd);
       const resources = await loadResources(opts.filename);
-      return withAdmin(o, async (admin) => {
-        const p = plan(resources, await admin.readLive(), { owner: o.owner, prune: !!opts.prune });
-        checkAllowed(p, { allowReplace: !!opts.allowReplace });
-        if (o.output === 'text') process.stdout.write(renderPlanText(p, { allowReplace: opts.allowReplace }) + '\n');
-        if (!hasChanges(p)) {
-          if (o.output !== 'text') emit(o, { ...planToJson(p), applied: [], writes: 0 }, () => '');
-          return 0;
+      const allowReplace = !!opts.allowReplace;
+      return withConnectionGroups(o, resources, async (groups) => {
+        const runs = await Promise.all(groups.map(async (group) => ({
+          group,
+          plan: plan(group.resources, await group.admin.readLive(), { owner: o.owner, prune: !!opts.prune, declared: resources }),
+        })));
+        // every refusal is raised before the first write, on any connection
+        for (const r of runs) checkAllowed(r.plan, { allowReplace });
+        const shown = plansOutput(runs, (p) => renderPlanText(p, { allowReplace }));
+        if (o.output === 'text') process.stdout.write(shown.text + '\n');
+        const results = [];
+        for (const r of runs) {
+          if (hasChanges(r.plan)) results.push(await applyPlan(r.plan, r.group.admin, { allowReplace, concurrency: Number(opts.concurrency) || 16 }));
         }
-        const r = await applyPlan(p, admin, { allowReplace: !!opts.allowReplace, concurrency: Number(opts.concurrency) || 16 });
-        const applied = r.items.map((i) => ({ key: i.key, action: i.action, ok: i.ok, error: i.error?.toJSON() }));
-        emit(o, { ...planToJson(p), applied, writes: r.writes }, () => [
-          ...r.items.filter((i) => !i.ok).map((i) => `error: ${i.error?.format()}`),
-          `Applied: ${r.items.filter((i) => i.ok).length} ok, ${r.items.filter((i) => !i.ok).length} failed, ${r.writes} write request(s).`,
+        const items = results.flatMap((r) => r.items);
+        const writes = results.reduce((n, r) => n + r.writes, 0);
+        const applied = items.map((i) => ({ key: i.key, action: i.action, ok: i.ok, error: i.error?.toJSON() }));
+        emit(o, { ...(shown.json as object), applied, writes }, () => [
+          ...items.filter((i) => !i.ok).map((i) => `error: ${i.error?.format()}`),
+          items.length ? `Applied: ${items.filter((i) => i.ok).length} ok, ${items.filter((i) => !i.ok).length} failed, ${writes} write request(s).` : 'Nothing to apply.',
         ].join('\n'));
-        return r.ok ? 0 : 1;
+        return items.every((i) => i.ok) ? 0 : 1;
       });
     }));
 }

@@ -13,6 +13,7 @@ import { validateDocuments, type Resource, type ValidationResult } from '../mani
 import { JetStreamAdmin } from '../nats/admin.js';
 import { natsConfigDir, readContext, selectedContext } from '../nats/context.js';
 import type { ConnectionSettings } from '../nats/settings.js';
+import { groupByConnection, type ConnectionGroup } from '../apply/connections.js';
 import { isOurServer, readClusterState, type ClusterState } from '../local/cluster.js';
 
 export type OutputFormat = 'text' | 'json' | 'yaml';
@@ -120,6 +121,25 @@ export function runningLocalCluster(dir: string): ClusterState | undefined {
 
 function splitUrls(v: string): string[] {
   return v.split(',').map((u) => u.trim()).filter(Boolean);
+}
+
+export interface ConnectedGroup extends ConnectionGroup {
+  admin: JetStreamAdmin;
+}
+
+/**
+ * Connects once per distinct connection the resources resolve to (flags, overlaid by each
+ * resource's Account and own connection fields, as NACK does), runs `fn`, always closes.
+ */
+export async function withConnectionGroups<T>(o: GlobalOptions, resources: readonly Resource[], fn: (groups: ConnectedGroup[]) => Promise<T>): Promise<T> {
+  const groups = await groupByConnection(resources, await resolveSettings(o));
+  const connected: ConnectedGroup[] = [];
+  try {
+    for (const g of groups) connected.push({ ...g, admin: await JetStreamAdmin.connect(g.settings) });
+    return await fn(connected);
+  } finally {
+    await Promise.all(connected.map((g) => g.admin.close()));
+  }
 }
 
 /** Connects, runs `fn`, always closes. */

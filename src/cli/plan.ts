@@ -1,8 +1,18 @@
 /** `jetkeeper plan -f PATH`: what apply would do, field by field, with data loss named. */
 import type { Command } from 'commander';
-import { plan, hasChanges } from '../plan/plan.js';
+import { plan, hasChanges, type Plan } from '../plan/plan.js';
 import { planToJson, renderPlanText } from '../plan/render.js';
-import { action, emit, globalOptions, loadResources, withAdmin } from './common.js';
+import { describeSettings } from '../nats/settings.js';
+import { action, emit, globalOptions, loadResources, withConnectionGroups, type ConnectedGroup } from './common.js';
+
+/** Plans every connection group; the JSON shape of a single group is the plan itself. */
+export function plansOutput(runs: { group: ConnectedGroup; plan: Plan }[], render: (p: Plan) => string): { json: unknown; text: string } {
+  if (runs.length === 1) return { json: planToJson(runs[0].plan), text: render(runs[0].plan) };
+  return {
+    json: { groups: runs.map((r) => ({ server: describeSettings(r.group.settings), ...planToJson(r.plan) })) },
+    text: runs.map((r) => `# ${describeSettings(r.group.settings)}\n${render(r.plan)}`).join('\n\n'),
+  };
+}
 
 export function planCommand(program: Command): void {
   program
@@ -15,8 +25,12 @@ export function planCommand(program: Command): void {
     .action(action(async (opts: { filename: string[]; prune?: boolean; detailedExitcode?: boolean; verbose?: boolean }, cmd: Command) => {
       const o = globalOptions(cmd);
       const resources = await loadResources(opts.filename);
-      const p = await withAdmin(o, async (admin) => plan(resources, await admin.readLive(), { owner: o.owner, prune: !!opts.prune }));
-      emit(o, planToJson(p), () => renderPlanText(p, { verbose: opts.verbose }));
-      return opts.detailedExitcode && hasChanges(p) ? 2 : 0;
+      const runs = await withConnectionGroups(o, resources, (groups) => Promise.all(groups.map(async (group) => ({
+        group,
+        plan: plan(group.resources, await group.admin.readLive(), { owner: o.owner, prune: !!opts.prune, declared: resources }),
+      }))));
+      const out = plansOutput(runs, (p) => renderPlanText(p, { verbose: opts.verbose }));
+      emit(o, out.json, () => out.text);
+      return opts.detailedExitcode && runs.some((r) => hasChanges(r.plan)) ? 2 : 0;
     }));
 }

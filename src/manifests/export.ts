@@ -21,9 +21,12 @@ export interface Manifest {
   spec: Record<string, unknown>;
 }
 
-/** Kubernetes object names: lowercase letters, digits and '-' (DNS-1123). */
-export function toResourceName(name: string): string {
-  const n = name.toLowerCase().replace(/[^a-z0-9-]+/g, '-').replace(/^-+|-+$/g, '').slice(0, 63);
+/**
+ * Kubernetes object names: lowercase letters, digits and '-' (DNS-1123), at most `max` characters,
+ * starting and ending with a letter or digit (also after truncation).
+ */
+export function toResourceName(name: string, max = 63): string {
+  const n = name.toLowerCase().replace(/[^a-z0-9-]+/g, '-').replace(/^-+/, '').slice(0, max).replace(/-+$/, '');
   return n || 'resource';
 }
 
@@ -38,7 +41,8 @@ export function exportManifests(live: ExportInput, opts: ExportOptions = {}): Ma
   const used = new Set<string>();
   const unique = (kind: string, base: string) => {
     let name = toResourceName(base);
-    for (let i = 2; used.has(`${kind}/${name}`); i++) name = `${toResourceName(base)}-${i}`;
+    // the suffix must fit in the 63 characters too
+    for (let i = 2; used.has(`${kind}/${name}`); i++) name = `${toResourceName(base, 62 - String(i).length)}-${i}`;
     used.add(`${kind}/${name}`);
     return name;
   };

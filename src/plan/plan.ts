@@ -61,6 +61,8 @@ export interface PlanOptions {
   owner: string;
   /** also plan deletes of owned resources that are no longer declared */
   prune: boolean;
+  /** every resource declared in this run (default: `desired`); prune never deletes these */
+  declared?: readonly Resource[];
 }
 
 const METADATA_SINCE = '2.10.0';
@@ -85,7 +87,7 @@ export function plan(desired: readonly Resource[], live: LiveState, opts: PlanOp
     }
     changes.push(change);
   }
-  if (opts.prune) changes.push(...planPrune(desired, live, opts.owner));
+  if (opts.prune) changes.push(...planPrune(opts.declared ?? desired, live, opts.owner));
   return { serverVersion: live.serverVersion, owner: opts.owner, changes };
 }
 

@@ -200,4 +200,41 @@ spec: { name: TAGGED, subjects: [tagged.>], storage: file, metadata: { team: pay
     assert.equal(none.code, 1);
     assert.match(none.stderr, /JK4004/);
   });
+
+  test('spec.servers and an Account send a resource to its own server, as in NACK', async () => {
+    const other = await startTestCluster(1);
+    try {
+      const f = join(makeTempDir(), 'elsewhere.yaml');
+      writeFileSync(f, `apiVersion: jetstream.nats.io/v1beta2
+kind: Account
+metadata: { name: edge }
+spec: { servers: [${other.urls[0]}] }
+---
+apiVersion: jetstream.nats.io/v1beta2
+kind: Stream
+metadata: { name: audit }
+spec: { name: AUDIT, subjects: [audit.>], storage: file, account: edge }
+---
+apiVersion: jetstream.nats.io/v1beta2
+kind: Stream
+metadata: { name: metrics }
+spec: { name: METRICS, subjects: [metrics.>], storage: file, servers: [${other.urls[0]}] }
+---
+apiVersion: jetstream.nats.io/v1beta2
+kind: Stream
+metadata: { name: home }
+spec: { name: HOME, subjects: [home.>], storage: file }
+`);
+      const r = jk(['apply', '-f', f, '-o', 'json', ...server]);
+      assert.equal(r.code, 0, r.stdout + r.stderr);
+      assert.equal(JSON.parse(r.stdout).groups.length, 2);
+      const names = (urls: readonly string[]) => (JSON.parse(jk(['get', 'streams', '-o', 'json', '-s', urls.join(',')]).stdout) as { name: string }[]).map((x) => x.name).sort();
+      assert.deepEqual(names(other.urls), ['AUDIT', 'METRICS']);
+      assert.ok(names(cluster.urls).includes('HOME'));
+      assert.ok(!names(cluster.urls).includes('AUDIT'));
+      assert.equal(jk(['plan', '-f', f, '--detailed-exitcode', ...server]).code, 0);
+    } finally {
+      await other.stop({ purge: true });
+    }
+  });
 });

@@ -1,0 +1,57 @@
+/**
+ * Which connection each declared resource uses: the command line's settings, overlaid by its
+ * Account (spec.account) and by its own connection fields, as NACK does. Resources that end up
+ * with the same settings share one connection.
+ */
+import type { Resource } from '../manifests/validate.js';
+import { overlaySettings, settingsKey, type ConnectionLayer } from '../nats/overlay.js';
+import type { ConnectionSettings } from '../nats/settings.js';
+import { accountConnection } from '../resources/account/map.js';
+import type { AccountSpec } from '../resources/account/schema.js';
+import type { ConnectionSpec } from '../resources/kind.js';
+
+export interface ConnectionGroup {
+  settings: ConnectionSettings;
+  resources: Resource[];
+}
+
+function resourceLayer(r: Resource): ConnectionLayer | undefined {
+  const s = r.spec as ConnectionSpec;
+  const tls = s.tls && (s.tls.rootCas?.length || (s.tls.clientCert && s.tls.clientKey)) ? { ca: s.tls.rootCas?.[0], cert: s.tls.clientCert, key: s.tls.clientKey } : undefined;
+  const layer: ConnectionLayer = {
+    origin: `${r.kind}/${r.name}`,
+    servers: s.servers?.length ? s.servers.flatMap((x) => x.split(',')).map((x) => x.trim()).filter(Boolean) : undefined,
+    creds: s.creds || undefined,
+    nkey: s.nkey || undefined,
+    tls: tls || s.tlsFirst ? { ...tls, first: s.tlsFirst || undefined } : undefined,
+    jsDomain: s.jsDomain || undefined,
+  };
+  return layer.servers || layer.creds || layer.nkey || layer.tls || layer.jsDomain ? layer : undefined;
+}
+
+function accountLayer(r: Resource, accounts: Map<string, Resource>): ConnectionLayer | undefined {
+  const name = (r.spec as ConnectionSpec).account;
+  if (!name) return undefined;
+  const account = accounts.get(`${r.namespace ?? ''}/${name}`);
+  if (!account) return undefined; // validation reports unknown accounts (JK1011)
+  return { origin: `Account/${name}`, ...accountConnection(account.spec as AccountSpec) };
+}
+
+/** Groups resources (those with a server target) by the connection they resolve to. */
+export async function groupByConnection(resources: readonly Resource[], base: ConnectionSettings): Promise<ConnectionGroup[]> {
+  const accounts = new Map(resources.filter((r) => r.kind === 'Account').map((r) => [`${r.namespace ?? ''}/${r.name}`, r]));
+  const groups = new Map<string, ConnectionGroup>();
+  for (const r of resources) {
+    if (!r.target) continue;
+    let settings = base;
+    for (const layer of [accountLayer(r, accounts), resourceLayer(r)]) {
+      if (layer) settings = await overlaySettings(settings, layer);
+    }
+    const key = settingsKey(settings);
+    const g = groups.get(key) ?? { settings, resources: [] };
+    g.resources.push(r);
+    groups.set(key, g);
+  }
+  if (groups.size === 0) groups.set(settingsKey(base), { settings: base, resources: [] });
+  return [...groups.values()];
+}
