@@ -6,6 +6,7 @@ import { downCommand } from './down.js';
 import { exportCommand } from './export.js';
 import { getCommand } from './get.js';
 import { planCommand } from './plan.js';
+import { schemaCommand } from './schema.js';
 import { statusCommand } from './status.js';
 import { upCommand } from './up.js';
 import { validateCommand } from './validate.js';
@@ -16,7 +17,7 @@ export function buildProgram(): Command {
     .version('0.1.0')
     .showHelpAfterError('(run with --help for usage)');
   addGlobalOptions(program);
-  for (const register of [validateCommand, planCommand, applyCommand, getCommand, exportCommand, statusCommand, upCommand, downCommand]) {
+  for (const register of [validateCommand, planCommand, applyCommand, getCommand, exportCommand, statusCommand, upCommand, downCommand, schemaCommand]) {
     register(program);
   }
   program.exitOverride((err) => {

@@ -47,7 +47,7 @@ export function exportManifests(live: ExportInput, opts: ExportOptions = {}): Ma
     return name;
   };
   const out: Manifest[] = [];
-  const streams = [...live.streams].sort((a, b) => String(a.config.name).localeCompare(String(b.config.name)));
+  const streams = [...live.streams].sort((a, b) => (String(a.config.name) < String(b.config.name) ? -1 : String(a.config.name) > String(b.config.name) ? 1 : 0));
   for (const s of streams) {
     const name = String(s.config.name);
     if (!wanted(name) || !owned(s.config)) continue;
@@ -56,7 +56,7 @@ export function exportManifests(live: ExportInput, opts: ExportOptions = {}): Ma
   }
   const consumerKind = kindByName('Consumer');
   const buckets = new Set(live.streams.filter((s) => kindOfLiveStream(s.config).kind !== 'Stream').map((s) => String(s.config.name)));
-  const consumers = [...live.consumers].sort((a, b) => `${a.stream}/${a.name}`.localeCompare(`${b.stream}/${b.name}`));
+  const consumers = [...live.consumers].sort((a, b) => (`${a.stream}/${a.name}` < `${b.stream}/${b.name}` ? -1 : 1));
   for (const c of consumers) {
     // only durable consumers are declared; ephemeral ones belong to running clients
     if (!consumerKind || !c.config.durable_name || buckets.has(c.stream) || !wanted(c.stream) || !owned(c.config)) continue;
