@@ -88,7 +88,7 @@ export async function applyPlan(p: Plan, admin: JetStreamAdmin, options: Partial
         opts.onProgress?.({ key: c.key, action: c.action, status: 'done' });
         if (phase.final) items.push({ key: c.key, action: c.action, ok: true });
       } catch (e) {
-        const error = e instanceof JkError ? e : new JkError('JK3005', { message: String((e as Error).message), resource: c.key });
+        const error = locate(e instanceof JkError ? e : new JkError('JK3005', { message: String((e as Error).message), resource: c.key }), c);
         opts.onProgress?.({ key: c.key, action: c.action, status: 'failed', message: error.message });
         items.push({ key: c.key, action: c.action, ok: false, error });
       }
@@ -96,6 +96,13 @@ export async function applyPlan(p: Plan, admin: JetStreamAdmin, options: Partial
     if (items.some((i) => !i.ok)) break;
   }
   return { items, writes: admin.writes - startWrites, ok: items.every((i) => i.ok) };
+}
+
+/** Points a server error at the manifest that declared the resource. */
+function locate(e: JkError, c: Change): JkError {
+  const doc = c.resource?.doc;
+  if (e.at || !doc) return e;
+  return new JkError(e.code, { message: e.message, fix: e.fix, resource: `${c.kind}/${c.name ?? c.key}`, at: doc.positionOf(['spec']), apiCode: e.apiCode, transient: e.transient, cause: e });
 }
 
 function isWrite(c: Change): boolean {

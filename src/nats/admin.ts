@@ -40,7 +40,7 @@ export interface LiveSnapshot {
 }
 
 /** Transient JetStream API codes: the same request may succeed a moment later. */
-const TRANSIENT_API_CODES = new Set([10008 /* temporarily unavailable */, 10074 /* cluster not available */]);
+const TRANSIENT_API_CODES = new Set([10008 /* system temporarily unavailable */, 10009 /* cluster can not handle request (no leader) */]);
 
 /** Turns any client error into a JkError naming the resource; secrets are redacted. */
 export function decodeNatsError(e: unknown, resource: string | undefined, settings?: ConnectionSettings): JkError {
@@ -72,7 +72,9 @@ function fixForApiCode(code: number): string {
     case 10058: return 'a stream with this name exists with a different config; run `jetkeeper plan` to see the difference';
     case 10065: return 'another stream already captures one of these subjects; change the subjects or the other stream';
     case 10052: case 10025: return 'the server rejected this config: check the field named in the message';
-    case 10023: return 'the cluster has fewer servers than replicas; lower spec.replicas or add servers';
+    case 10023: return 'not enough servers or resources for these replicas/limits; lower spec.replicas or add servers';
+    case 10074: return 'the server is not clustered: set spec.replicas: 1, or start a cluster (`jetkeeper up --servers 3`)';
+    case 10148: case 10013: return 'a consumer with this name already exists with another config; run `jetkeeper plan`';
     case 10047: return 'the server ran out of JetStream storage: free space or lower maxBytes';
     case 10008: return 'the cluster has no JetStream quorum right now; retry when servers are back';
     default: return 'read the server message; `jetkeeper plan` shows what jetkeeper sends';
