@@ -68,6 +68,12 @@ export const streamSourceSchema = z.strictObject({
   externalApiPrefix: z.string().optional(),
   externalDeliverPrefix: z.string().optional(),
   subjectTransforms: z.array(subjectTransformSchema).optional(),
+  /** jetkeeper extension: the source's JetStream domain (same as externalApiPrefix `$JS.<domain>.API`) */
+  domain: z.string().min(1).optional(),
+}).refine((s) => !(s.domain && s.externalApiPrefix), {
+  message: 'give either domain or externalApiPrefix, not both',
+  path: ['domain'],
+  params: { code: 'JK1009' },
 });
 
 export type StreamSourceSpec = z.infer<typeof streamSourceSchema>;
@@ -89,9 +95,10 @@ export function compact<T extends Record<string, unknown>>(o: T): T {
 }
 
 export function sourceToApi(s: StreamSourceSpec): ApiConfig {
+  const api = s.domain ? `$JS.${s.domain}.API` : s.externalApiPrefix;
   const external =
-    s.externalApiPrefix || s.externalDeliverPrefix
-      ? compact({ api: s.externalApiPrefix || undefined, deliver: s.externalDeliverPrefix || undefined })
+    api || s.externalDeliverPrefix
+      ? compact({ api: api || undefined, deliver: s.externalDeliverPrefix || undefined })
       : undefined;
   return compact({
     name: s.name,

@@ -263,7 +263,7 @@ describe('KeyValue schema', () => {
 
   const errors: { name: string; spec: Record<string, unknown>; path: string; code?: string; match?: RegExp }[] = [
     { name: 'an unknown field is an error', spec: { bucket: 'cfg', maxAge: '1h' }, path: '', code: 'unrecognized_keys' },
-    { name: 'an unknown field inside a mirror is an error at the mirror', spec: { bucket: 'cfg', mirror: { name: 'a', domain: 'x' } }, path: 'mirror', code: 'unrecognized_keys' },
+    { name: 'an unknown field inside a mirror is an error at the mirror', spec: { bucket: 'cfg', mirror: { name: 'a', bogus: 'x' } }, path: 'mirror', code: 'unrecognized_keys' },
     { name: 'a bucket name with a dot is an error', spec: { bucket: 'my.bucket' }, path: 'bucket', match: /letters, digits/ },
     { name: 'a bucket name with a space is an error', spec: { bucket: 'my bucket' }, path: 'bucket' },
     { name: 'an empty bucket name is an error', spec: { bucket: '' }, path: 'bucket' },

@@ -578,3 +578,12 @@ describe('loadManifests', () => {
     assert.deepEqual(await loadManifests([empty], noStdin), []);
   });
 });
+
+test('a stream source in another JetStream domain maps domain to its API prefix', async () => {
+  const { streamToApi } = await import('../../src/resources/stream/index.js');
+  const { streamSchema } = await import('../../src/resources/stream/schema.js');
+  const spec = streamSchema.parse({ name: 'AGG', storage: 'file', sources: [{ name: 'ORDERS', domain: 'hub' }] });
+  assert.deepEqual(streamToApi(spec).sources, [{ name: 'ORDERS', external: { api: '$JS.hub.API' } }]);
+  const both = streamSchema.safeParse({ name: 'AGG', sources: [{ name: 'ORDERS', domain: 'hub', externalApiPrefix: '$JS.x.API' }] });
+  assert.equal(both.success, false);
+});
