@@ -3,6 +3,8 @@
  * streams and consumers. Errors are decoded once here, keyed on the JetStream err_code.
  */
 import { readFile } from 'node:fs/promises';
+import { isIP } from 'node:net';
+import { checkServerIdentity, type PeerCertificate } from 'node:tls';
 import { connect, type NodeConnectionOptions } from '@nats-io/transport-node';
 import {
   credsAuthenticator, nkeyAuthenticator, type NatsConnection,
@@ -81,9 +83,62 @@ function fixForApiCode(code: number): string {
   }
 }
 
+/** Decodes a percent-encoded URL part; a malformed escape is taken literally. */
+function decodePart(v: string): string {
+  try {
+    return decodeURIComponent(v);
+  } catch {
+    return v;
+  }
+}
+
+/**
+ * nats.js ignores the user info of server URLs (nats://user:pass@host, nats://token@host), which
+ * the Go client and the nats CLI use. Takes it out of the URLs (the first URL that has it wins).
+ */
+export function splitUrlAuth(servers: readonly string[]): { servers: string[]; user?: string; pass?: string; token?: string } {
+  let auth: { user?: string; pass?: string; token?: string } | undefined;
+  const stripped = servers.map((url) => {
+    const m = /^((?:[a-z][a-z0-9+.-]*:\/\/)?)([^/\s]*)@([^@]*)$/i.exec(url.trim());
+    if (!m) return url;
+    const [, scheme, cred, rest] = m;
+    if (!auth && cred) {
+      const i = cred.indexOf(':');
+      auth = i >= 0 ? { user: decodePart(cred.slice(0, i)), pass: decodePart(cred.slice(i + 1)) } : { token: decodePart(cred) };
+    }
+    return `${scheme}${rest}`;
+  });
+  return { servers: stripped, ...auth };
+}
+
+/** The host of a server URL (`nats://u:p@10.0.0.1:4222` -> `10.0.0.1`, `[::1]:4222` -> `::1`), or ''. */
+function hostOf(url: string): string {
+  try {
+    return new URL(`nats://${url.trim().replace(/^[a-z][a-z0-9+.-]*:\/\//i, '')}`).hostname.replace(/^\[|\]$/g, '');
+  } catch {
+    return '';
+  }
+}
+
+/**
+ * nats.js gives Node no server name for a server named by IP address (SNI cannot carry one), so
+ * Node checks the certificate against "localhost" and a certificate for the IP is refused. When
+ * that happens, the certificate is checked against the IP addresses the user named instead (Node
+ * still verifies the chain to the CA).
+ */
+function serverIdentityCheck(servers: readonly string[]): (host: string, cert: PeerCertificate) => Error | undefined {
+  const ips = [...new Set(servers.map(hostOf).filter((h) => isIP(h)))];
+  return (host, cert) => {
+    const err = checkServerIdentity(host, cert);
+    if (!err || host !== 'localhost' || !ips.length) return err;
+    return ips.some((ip) => checkServerIdentity(ip, cert) === undefined) ? undefined : err;
+  };
+}
+
 async function connectOptions(s: ConnectionSettings): Promise<NodeConnectionOptions> {
+  const fromUrls = splitUrlAuth(s.servers);
   const opts: NodeConnectionOptions = {
-    servers: s.servers,
+    servers: fromUrls.servers,
     name: s.name ?? 'jetkeeper',
     timeout: s.timeoutMs ?? 5000,
     maxReconnectAttempts: 10,
@@ -95,6 +150,10 @@ async function connectOptions(s: ConnectionSettings): Promise<NodeConnectionOpti
     else if (s.user) {
       opts.user = s.user;
       opts.pass = s.password;
+    } else if (fromUrls.token) opts.token = fromUrls.token;
+    else if (fromUrls.user) {
+      opts.user = fromUrls.user;
+      opts.pass = fromUrls.pass;
     }
   } catch (e) {
     throw new JkError('JK2004', { message: `cannot read credentials: ${(e as Error).message}`, fix: 'check the --creds/--nkey file path and its permissions' });
@@ -105,9 +164,41 @@ async function connectOptions(s: ConnectionSettings): Promise<NodeConnectionOpti
       certFile: s.tls.cert,
       keyFile: s.tls.key,
       handshakeFirst: s.tls.first,
-    };
+      // passed on to tls.connect by the node transport
+      checkServerIdentity: serverIdentityCheck(fromUrls.servers),
+    } as NodeConnectionOptions['tls'];
   }
   return opts;
+}
+
+/** An OpenSSL alert from the server as words ("the server ended the TLS handshake: certificate required"). */
+function tlsAlert(e: unknown): string | undefined {
+  const err = e as Error & { code?: unknown };
+  if (typeof err?.code !== 'string' || !err.code.startsWith('ERR_SSL_')) return undefined;
+  const alert = /alert ([a-z ]+?):/i.exec(err.message)?.[1];
+  return alert ? `the server ended the TLS handshake: ${alert}` : err.message.split('\n')[0];
+}
+
+/**
+ * nats.js reports a TLS handshake the server ended after the NATS INFO (say, for want of a client
+ * certificate) as a timeout: with reconnects on it keeps waiting for the server's PONG. A dial
+ * without reconnects fails at once with the OpenSSL alert, or with ECONNRESET when the client's
+ * CONNECT crossed the alert (then it is tried again, three times in all).
+ */
+async function tlsRefusal(opts: NodeConnectionOptions): Promise<string | undefined> {
+  let reset = false;
+  for (let i = 0; i < 3; i++) {
+    try {
+      await (await connect({ ...opts, reconnect: false, timeout: Math.min(opts.timeout ?? 5000, 3000) })).close();
+      return undefined;
+    } catch (e) {
+      const alert = tlsAlert(e);
+      if (alert) return alert;
+      if ((e as { code?: unknown })?.code !== 'ECONNRESET') return undefined;
+      reset = true;
+    }
+  }
+  return reset ? 'the server closed the connection right after the TLS handshake' : undefined;
 }
 
 /** Opens a connection; a failure names where it tried (without secrets) and how to fix it. */
@@ -116,9 +207,14 @@ export async function openConnection(s: ConnectionSettings): Promise<NatsConnect
   try {
     return await connect(opts);
   } catch (e) {
+    const text = redactSecrets((e as Error).message, s);
+    const timedOut = (e as Error).name === 'TimeoutError' || /timeout/i.test(text);
+    const alert = s.tls ? tlsAlert(e) ?? (timedOut ? await tlsRefusal(opts) : undefined) : undefined;
     throw new JkError('JK2001', {
-      message: `cannot connect to ${describeSettings(s)}: ${redactSecrets((e as Error).message, s)}`,
-      fix: 'start a local cluster with `jetkeeper up`, or point at a server with -s nats://host:4222 / $NATS_URL / --context',
+      message: `cannot connect to ${describeSettings(s)}: ${alert ? redactSecrets(alert, s) : text}`,
+      fix: alert
+        ? 'give a client certificate and key the server trusts (--tlscert/--tlskey, or cert/key in the nats context) and the CA of the server certificate (--tlsca)'
+        : 'start a local cluster with `jetkeeper up`, or point at a server with -s nats://host:4222 / $NATS_URL / --context',
       cause: e,
     });
   }
