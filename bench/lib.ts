@@ -5,7 +5,7 @@
  * Benchmarks measure; they do not assert speed. Each one reports ratios against a baseline measured
  * in the same run, on the same machine, against the same servers.
  */
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { cpus, homedir, tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -69,16 +69,17 @@ export function fmtRatio(x: number): string {
 /** A plain text table (first row is the header). */
 export function table(rows: readonly (readonly string[])[]): string {
   const widths = rows[0]!.map((_, i) => Math.max(...rows.map((r) => (r[i] ?? '').length)));
-  const line = (r: readonly string[]) => r.map((c, i) => (i === 0 ? c.padEnd(widths[i]!) : c.padStart(widths[i]!))).join('  ');
+  const last = widths.length - 1;
+  const line = (r: readonly string[]) => r.map((c, i) => (i === 0 || (i === last && last > 2) ? c.padEnd(widths[i]!) : c.padStart(widths[i]!))).join('  ').trimEnd();
   return [line(rows[0]!), widths.map((w) => '-'.repeat(w)).join('  '), ...rows.slice(1).map(line)].join('\n');
 }
 
-/** A markdown table (first row is the header). */
+/** A markdown table (first row is the header); value/time columns right-aligned. */
 export function markdownTable(rows: readonly (readonly string[])[]): string {
   const esc = (s: string) => s.replace(/\|/g, '\\|');
   return [
     `| ${rows[0]!.map(esc).join(' | ')} |`,
-    `|${rows[0]!.map((_, i) => (i === 0 ? ' --- ' : ' ---: ')).join('|')}|`,
+    `|${rows[0]!.map((h) => (/^(value|time|per op)$/.test(h) ? ' ---: ' : ' --- ')).join('|')}|`,
     ...rows.slice(1).map((r) => `| ${r.map(esc).join(' | ')} |`),
   ].join('\n');
 }
@@ -211,4 +212,55 @@ export async function pool<T>(items: readonly T[], limit: number, fn: (item: T, 
     }
   };
   await Promise.all(Array.from({ length: Math.max(1, Math.min(limit, items.length)) }, worker));
+}
+
+// ---------------------------------------------------------------------------------------------
+// noise: CPU used by processes that are not ours (other test runs on a shared machine)
+
+const TICKS_PER_S = 100; // USER_HZ on Linux
+
+function busyTicks(): number | undefined {
+  try {
+    const f = readFileSync('/proc/stat', 'utf8').split('\n')[0]!.trim().split(/\s+/).slice(1).map(Number);
+    // user nice system idle iowait irq softirq steal
+    return f[0]! + f[1]! + f[2]! + f[5]! + f[6]! + f[7]!;
+  } catch {
+    return undefined;
+  }
+}
+
+function procTicks(pid: number | 'self', withChildren: boolean): number {
+  try {
+    const st = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    const f = st.slice(st.lastIndexOf(')') + 2).split(' ').map(Number);
+    // fields after comm start at index 3 (state); utime=14 stime=15 cutime=16 cstime=17 (1-based)
+    return f[11]! + f[12]! + (withChildren ? f[13]! + f[14]! : 0);
+  } catch {
+    return 0;
+  }
+}
+
+export interface CpuSample {
+  /** CPU seconds used by everything on the machine */
+  totalS: number;
+  /** CPU seconds used by this process, its finished children, and `pids` */
+  oursS: number;
+  /** the rest: other people's work competing for the same cores */
+  foreignS: number;
+}
+
+/** Starts a CPU meter over this process and `pids` (our servers); `stop()` returns what each side used. */
+export function cpuMeter(pids: readonly number[]): { stop(): CpuSample | undefined } {
+  const ours = () => procTicks('self', true) + pids.reduce((s, p) => s + procTicks(p, false), 0);
+  const b0 = busyTicks();
+  const o0 = ours();
+  return {
+    stop() {
+      const b1 = busyTicks();
+      if (b0 === undefined || b1 === undefined) return undefined;
+      const total = (b1 - b0) / TICKS_PER_S;
+      const mine = (ours() - o0) / TICKS_PER_S;
+      return { totalS: round(total, 2), oursS: round(mine, 2), foreignS: round(Math.max(0, total - mine), 2) };
+    },
+  };
 }

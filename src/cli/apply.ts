@@ -21,7 +21,7 @@ export function applyCommand(program: Command): void {
       return withConnectionGroups(o, resources, async (groups) => {
         const runs = await Promise.all(groups.map(async (group) => ({
           group,
-          plan: plan(group.resources, await group.admin.readLive(), { owner: o.owner, prune: !!opts.prune, declared: resources }),
+          plan: plan(group.resources, await group.admin.readLive({ concurrency: Number(opts.concurrency) || 16 }), { owner: o.owner, prune: !!opts.prune, declared: resources }),
         })));
         // every refusal is raised before the first write, on any connection
         for (const r of runs) checkAllowed(r.plan, { allowReplace });

@@ -1,0 +1,96 @@
+/**
+ * `npm run bench [-- flags]`: runs every benchmark in BENCHMARKS, prints each one's table, and writes
+ * bench/results/summary.md and summary.json with all ratios. Each benchmark also writes its own
+ * bench/results/<name>.json. Flags pass through to the benchmarks that declare them
+ * (`npm run bench -- --streams 200`); `--only apply,...` picks benchmarks; `--help` lists the flags.
+ */
+import { join } from 'node:path';
+import { parseArgs } from 'node:util';
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { applyBenchmark } from './apply.js';
+import {
+  environment, fmtRatio, helpText, log, markdownTable, writeJson, RESULTS_DIR, type Benchmark, type BenchResult, type OptionSpecs, type ParsedOptions,
+} from './lib.js';
+
+/** Every benchmark, in the order they run. Add new ones here. */
+export const BENCHMARKS: readonly Benchmark[] = [applyBenchmark];
+
+const RUN_OPTIONS: OptionSpecs = {
+  only: { type: 'string', description: `comma-separated benchmarks to run (${BENCHMARKS.map((b) => b.name).join(', ')})` },
+  help: { type: 'boolean', default: false, description: 'show the flags' },
+};
+
+async function main(): Promise<number> {
+  const specs: OptionSpecs = { ...RUN_OPTIONS };
+  for (const b of BENCHMARKS) {
+    for (const [k, s] of Object.entries(b.options)) {
+      if (specs[k] && (specs[k].type !== s.type || specs[k].default !== s.default)) throw new Error(`benchmarks disagree on --${k}`);
+      specs[k] = s;
+    }
+  }
+  const { values } = parseArgs({
+    options: Object.fromEntries(Object.entries(specs).map(([k, s]) => [k, { type: s.type, default: s.default }])) as NonNullable<Parameters<typeof parseArgs>[0]>['options'],
+    strict: true,
+  });
+  const o = values as ParsedOptions;
+  if (o.help) {
+    process.stdout.write(`usage: npm run bench -- [options]\n${helpText(RUN_OPTIONS)}\n`);
+    for (const b of BENCHMARKS) process.stdout.write(`\n${b.name}: ${b.description}\n${helpText(b.options)}\n`);
+    return 0;
+  }
+  const only = typeof o.only === 'string' ? o.only.split(',').map((s) => s.trim()).filter(Boolean) : undefined;
+  const unknown = only?.filter((n) => !BENCHMARKS.some((b) => b.name === n)) ?? [];
+  if (unknown.length) throw new Error(`unknown benchmark(s) ${unknown.join(', ')}; have ${BENCHMARKS.map((b) => b.name).join(', ')}`);
+  const selected = BENCHMARKS.filter((b) => !only || only.includes(b.name));
+
+  const results: BenchResult[] = [];
+  const failures: { benchmark: string; error: string }[] = [];
+  for (const b of selected) {
+    log(`=== ${b.name} ===`);
+    try {
+      const r = await b.run(o);
+      results.push(r);
+      process.stdout.write(`\n${r.text}\n\n`);
+    } catch (e) {
+      const error = (e as Error).stack ?? String(e);
+      failures.push({ benchmark: b.name, error });
+      process.stderr.write(`benchmark ${b.name} failed: ${error}\n`);
+    }
+  }
+
+  const rows: string[][] = [['benchmark', 'ratio', 'value', 'target', 'status', 'note']];
+  for (const r of results) {
+    for (const x of r.ratios) {
+      rows.push([r.benchmark, x.name, fmtRatio(x.value), x.target ?? (x.higherIsBetter ? 'higher is better' : ''), x.ok === undefined ? '' : x.ok ? 'ok' : 'above target', x.note ?? '']);
+    }
+  }
+  for (const f of failures) rows.push([f.benchmark, 'FAILED', '', '', 'failed', f.error.split('\n')[0]!]);
+  const env = environment();
+  const md = [
+    '# Benchmark summary',
+    '',
+    `Run at ${String(env.at)} on ${String(env.cpus)} CPU(s) (${String(env.cpuModel)}), node ${String(env.node)}. Flags: \`${process.argv.slice(2).join(' ') || '(defaults)'}\`.`,
+    'Each ratio is measured against a baseline taken in the same run; see bench/README.md.',
+    '',
+    markdownTable(rows),
+    '',
+    ...results.map((r) => `## ${r.benchmark}\n\n\`\`\`\n${r.text}\n\`\`\`\n`),
+  ].join('\n');
+  mkdirSync(RESULTS_DIR, { recursive: true });
+  writeFileSync(join(RESULTS_DIR, 'summary.md'), md);
+  writeJson(join(RESULTS_DIR, 'summary.json'), {
+    environment: env,
+    argv: process.argv.slice(2),
+    benchmarks: results.map((r) => ({ benchmark: r.benchmark, ok: r.ok, ratios: r.ratios })),
+    failures,
+  });
+  log(`wrote ${join(RESULTS_DIR, 'summary.md')} and summary.json`);
+  return failures.length || results.some((r) => !r.ok) ? 1 : 0;
+}
+
+main().then((code) => {
+  process.exitCode = code;
+}, (e: unknown) => {
+  process.stderr.write(`bench: ${(e as Error).message}\n`);
+  process.exitCode = 2;
+});
