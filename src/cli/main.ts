@@ -2,9 +2,12 @@
 import { Command } from 'commander';
 import { addGlobalOptions } from './common.js';
 import { applyCommand } from './apply.js';
+import { benchCommand } from './bench.js';
 import { downCommand } from './down.js';
+import { drillCommand } from './drill.js';
 import { exportCommand } from './export.js';
 import { getCommand } from './get.js';
+import { labCommand } from './lab.js';
 import { planCommand } from './plan.js';
 import { schemaCommand } from './schema.js';
 import { statusCommand } from './status.js';
@@ -17,7 +20,7 @@ export function buildProgram(): Command {
     .version('0.1.0')
     .showHelpAfterError('(run with --help for usage)');
   addGlobalOptions(program);
-  for (const register of [validateCommand, planCommand, applyCommand, getCommand, exportCommand, statusCommand, upCommand, downCommand, schemaCommand]) {
+  for (const register of [validateCommand, planCommand, applyCommand, getCommand, exportCommand, statusCommand, upCommand, downCommand, labCommand, schemaCommand, drillCommand, benchCommand]) {
     register(program);
   }
   program.exitOverride((err) => {

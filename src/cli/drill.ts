@@ -1,0 +1,92 @@
+/** `jetkeeper drill kill-server`: a failure drill against a local cluster (see src/lab/drill.ts). */
+import type { Command } from 'commander';
+import { JkError } from '../errors.js';
+import { openCluster } from '../local/cluster.js';
+import { formatDrillReport, runKillServerDrill } from '../lab/drill.js';
+import { parseDuration } from '../resources/duration.js';
+import { action, emit, globalOptions, localClusterDir } from './common.js';
+
+/** A Go duration flag (`20s`, `1m30s`) in milliseconds; JK1012 when it is not one. */
+export function durationFlag(name: string, value: string, min = 0): number {
+  const d = parseDuration(value);
+  if ('error' in d || d.ns / 1e6 < min) {
+    throw new JkError('JK1012', {
+      message: `--${name} ${JSON.stringify(value)}: ${'error' in d ? d.error : `must be at least ${min}ms`}`,
+      fix: `pass a Go duration such as --${name} 20s`,
+    });
+  }
+  return d.ns / 1e6;
+}
+
+/** An integer flag >= min; JK1012 when it is not one. */
+export function intFlag(name: string, value: string, min = 0): number {
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < min) {
+    throw new JkError('JK1012', { message: `--${name} must be an integer >= ${min}, not ${JSON.stringify(value)}`, fix: `pass e.g. --${name} ${Math.max(min, 1)}` });
+  }
+  return n;
+}
+
+interface KillServerFlags {
+  target: string;
+  count?: string;
+  partition?: boolean;
+  duration: string;
+  down?: string;
+  rate: string;
+  size: string;
+  dir?: string;
+}
+
+export function drillCommand(program: Command): void {
+  const drill = program
+    .command('drill')
+    .description('failure drills against a local cluster (`jetkeeper up`): measure what clients see, check that no acked message is lost');
+  drill
+    .command('kill-server')
+    .description(
+      'create a drill stream (R3, file), publish acked messages and consume them, kill servers, restart them, ' +
+        'and report publish failures, time without a stream leader, acked messages missing (must be 0), duplicates and time to recover; ' +
+        'deletes only the stream it created. Exit 0 when no acked message is missing and quorum and replicas are back',
+    )
+    .option('--target <leader|random|NAME>', 'which server: the stream leader, a random replica, or server name(s) n1[,n2]', 'leader')
+    .option('--count <n>', 'servers to take down: 1 (quorum kept) or 2 of 3 (no quorum)')
+    .option('--partition', 'stop the target(s) with SIGSTOP and continue them with SIGCONT instead of SIGKILL and restart (partition simulated with SIGSTOP)')
+    .option('--duration <dur>', 'publishing time (longer when the restart takes longer)', '20s')
+    .option('--down <dur>', 'how long the targets stay down (default 35% of --duration)')
+    .option('--rate <n>', 'acked publishes per second (0: as fast as 64 in flight allow)', '1000')
+    .option('--size <bytes>', 'payload size', '128')
+    .option('--dir <dir>', 'the local cluster\'s directory (default: the `jetkeeper up` cluster, <home>/local)')
+    .action(action(async (flags: KillServerFlags, cmd: Command) => {
+      const o = globalOptions(cmd);
+      const cluster = openCluster(flags.dir ?? localClusterDir(o));
+      const timeout = Number.parseInt(o.timeout, 10);
+      const ac = new AbortController();
+      const onSignal = () => {
+        process.stderr.write('interrupted: bringing the servers back and deleting the drill stream...\n');
+        ac.abort();
+      };
+      process.once('SIGINT', onSignal);
+      process.once('SIGTERM', onSignal);
+      try {
+        const report = await runKillServerDrill({
+          cluster,
+          settings: { servers: cluster.urls, origin: `the local cluster in ${cluster.dir}`, timeoutMs: Number.isFinite(timeout) && timeout > 0 ? timeout : 10_000 },
+          target: flags.target,
+          count: flags.count === undefined ? undefined : intFlag('count', flags.count, 1),
+          partition: !!flags.partition,
+          durationMs: durationFlag('duration', flags.duration, 4_000),
+          downMs: flags.down === undefined ? undefined : durationFlag('down', flags.down, 1),
+          rate: intFlag('rate', flags.rate, 0),
+          size: intFlag('size', flags.size, 0),
+          signal: ac.signal,
+          log: (line) => process.stderr.write(`drill: ${line}\n`),
+        });
+        emit(o, report, () => formatDrillReport(report));
+        return report.ok ? 0 : 1;
+      } finally {
+        process.removeListener('SIGINT', onSignal);
+        process.removeListener('SIGTERM', onSignal);
+      }
+    }));
+}
