@@ -78,7 +78,8 @@ export function plan(desired: readonly Resource[], live: LiveState, opts: PlanOp
     const kind = kindByName(r.kind)!;
     const t = r.target!;
     const liveCfg = t.type === 'stream' ? streams.get(t.stream)?.config : replacedStreams.has(t.stream) ? undefined : consumers.get(`${t.stream}/${t.consumer}`)?.config;
-    const change = planResource(kind, r, liveCfg, live.serverVersion, opts.owner);
+    const inherited = t.type === 'consumer' ? consumerLimitsOf(t.stream, desired, streams) : undefined;
+    const change = planResource(kind, r, liveCfg, live.serverVersion, opts.owner, inherited);
     if (change.action === 'replace' && t.type === 'stream') {
       replacedStreams.add(t.stream);
       const state = streams.get(t.stream)?.state;
@@ -109,10 +110,22 @@ function withOwner(config: ApiConfig, r: Resource, serverVersion: string, owner:
 }
 
 /** Plans one declared resource against its live config (undefined: does not exist). */
-export function planResource(kind: ResourceKind, r: Resource, live: ApiConfig | undefined, serverVersion: string, owner: string): Change {
+/**
+ * The stream's consumer_limits (declared, else live): the server gives consumers that leave
+ * max_ack_pending / inactive_threshold unset the stream's limits, so the plan expects them too.
+ */
+function consumerLimitsOf(stream: string, desired: readonly Resource[], live: Map<string, { config: ApiConfig }>): ApiConfig | undefined {
+  const declared = desired.find((d) => d.target?.type === 'stream' && d.target.stream === stream);
+  const config = declared ? kindByName(declared.kind)!.toApi(declared.spec) : live.get(stream)?.config;
+  const limits = config?.consumer_limits as ApiConfig | undefined;
+  return limits && Object.keys(limits).length ? limits : undefined;
+}
+
+export function planResource(kind: ResourceKind, r: Resource, live: ApiConfig | undefined, serverVersion: string, owner: string, inherited?: ApiConfig): Change {
   const target = r.target!;
   const base = { kind: r.kind, key: r.key, name: r.name, target, resource: r };
-  const api = kind.toApi(r.spec);
+  const api = { ...kind.toApi(r.spec) };
+  for (const [k, v] of Object.entries(inherited ?? {})) if (api[k] === undefined && v) api[k] = v;
   const desired = withOwner(api, r, serverVersion, owner);
   const unsupported = kind.features
     .filter((f) => api[f.field] !== undefined && compareVersions(serverVersion, f.since) < 0)

@@ -214,4 +214,29 @@ spec: { bucket: invoices, storage: file, replicas: 3, ttl: 24h, description: ren
     const p2 = plan(exported, live, { owner, prune: false });
     assert.deepEqual(p2.changes.filter((c) => c.action !== 'noop').map((c) => `${c.action} ${c.key} ${JSON.stringify(c.fields)}`), []);
   });
+
+  test("consumers on a stream with consumerLimits plan as no-op after apply (the server fills the stream's limits)", async (t) => {
+    if (compareVersions(admin.serverVersion, '2.10.0') < 0) {
+      t.skip('consumer_limits needs nats-server 2.10');
+      return;
+    }
+    const limited = resourcesFrom(`
+apiVersion: jetstream.nats.io/v1beta2
+kind: Stream
+metadata: { name: limited }
+spec: { name: LIMITED, subjects: [limited.>], storage: file, consumerLimits: { maxAckPending: 100, inactiveThreshold: 1h } }
+---
+apiVersion: jetstream.nats.io/v1beta2
+kind: Consumer
+metadata: { name: limited-reader }
+spec: { streamName: LIMITED, durableName: reader, ackPolicy: explicit }
+`);
+    const first = await planAndApply([...seed(), ...limited]);
+    assert.equal(first.result.ok, true, JSON.stringify(first.result.items.map((i) => i.error?.format())));
+    const c = await jsm.consumers.info('LIMITED', 'reader');
+    assert.equal(c.config.max_ack_pending, 100);
+    const again = await planAndApply([...seed(), ...limited]);
+    assert.deepEqual(again.plan.changes.filter((x) => x.action !== 'noop').map((x) => `${x.key} ${JSON.stringify(x.fields)}`), []);
+    assert.equal(again.result.writes, 0);
+  });
 });
