@@ -46,7 +46,14 @@ export function validateDocuments(docs: readonly ManifestDocument[]): Validation
   }
   checkDuplicates(result);
   checkReferences(result);
+  result.errors.sort(byPosition);
   return result;
+}
+
+/** Errors in file order, so a reader can walk down the file. */
+function byPosition(a: JkError, b: JkError): number {
+  if (!a.at || !b.at) return 0;
+  return a.at.file === b.at.file ? a.at.line - b.at.line || a.at.col - b.at.col : a.at.file < b.at.file ? -1 : 1;
 }
 
 function validateDocument(doc: ManifestDocument, result: ValidationResult): Resource | undefined {
@@ -133,7 +140,7 @@ function issueErrors(issue: Issue, rk: ResourceKind, ref: string, doc: ManifestD
   const at = doc.positionOf(['spec', ...path]);
   const base = { resource: ref, field, at };
   if (issue.code === 'invalid_type' && valueAt === undefined) {
-    return [new JkError('JK1006', { ...base, message: `${field} is required`, fix: `add ${field} (${issue.expected})` })];
+    return [new JkError('JK1006', { ...base, message: 'required field is missing', fix: `add ${field} (${article(issue.expected)})` })];
   }
   if (issue.code === 'invalid_type') {
     return [new JkError('JK1005', { ...base, message: `expected ${article(issue.expected)}, got ${describe(valueAt)}`, fix: `write ${field} as ${article(issue.expected)}` })];
