@@ -410,7 +410,7 @@ describe('validateDocuments errors', () => {
       name: 'missing spec.name is JK1006',
       text: stream(['  subjects: [a]']),
       code: 'JK1006', resource: 'Stream/orders', field: 'spec.name', line: 6, col: 3,
-      message: 'required field is missing', fix: 'add spec.name (string)',
+      message: 'required field is missing', fix: 'add spec.name (a string)',
     },
     {
       name: 'a string where a number belongs is JK1005',
