@@ -6,7 +6,7 @@
 import { setMaxListeners } from 'node:events';
 import type { Command } from 'commander';
 import { JkError } from '../errors.js';
-import type { LatencySummary } from '../lab/histogram.js';
+import type { LatencySummary } from '../nats/histogram.js';
 import { JetStreamAdmin } from '../nats/admin.js';
 import {
   Histogram, JsPublisher, newLoadStats, openLoadConnection, runCorePublish, runJsSubscribe, runRequests, startResponder, startSubscriber,

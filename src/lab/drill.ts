@@ -23,7 +23,7 @@ import {
   JsPublisher, PullConsumerLoad, openLoadConnection, probeJetStreamApi, readStream, sleep, type ApiProbe, type LoadConnection,
 } from '../nats/load.js';
 import type { ConnectionSettings } from '../nats/settings.js';
-import type { LatencySummary } from './histogram.js';
+import type { LatencySummary } from '../nats/histogram.js';
 
 export interface KillServerDrillOptions {
   cluster: LocalCluster;

@@ -22,7 +22,7 @@ import { createInbox, headers as natsHeaders, type NatsConnection, type Msg, typ
 import {
   DeliverPolicy, jetstream, jetstreamManager, JetStreamApiError, type ConsumerMessages, type JetStreamClient, type JsMsg,
 } from '@nats-io/jetstream';
-import { Histogram } from '../lab/histogram.js';
+import { Histogram } from './histogram.js';
 import { openConnection } from './admin.js';
 import type { ConnectionSettings } from './settings.js';
 

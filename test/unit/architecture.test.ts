@@ -1,0 +1,76 @@
+/**
+ * The layering rules of the design, checked on the source: pure layers stay pure, one door to
+ * NATS, the library never knows the command line, no process.env outside the CLI.
+ */
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { readdirSync, readFileSync, statSync } from 'node:fs';
+import { join, relative } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const root = fileURLToPath(new URL('../../../', import.meta.url));
+const src = join(root, 'src');
+
+function sources(dir: string): string[] {
+  return readdirSync(dir).flatMap((name) => {
+    const p = join(dir, name);
+    return statSync(p).isDirectory() ? sources(p) : p.endsWith('.ts') ? [p] : [];
+  });
+}
+
+interface SourceFile { path: string; part: string; imports: string[]; text: string }
+
+const files: SourceFile[] = sources(src).map((p) => {
+  const text = readFileSync(p, 'utf8');
+  const path = relative(src, p);
+  const imports = [...text.matchAll(/^\s*(?:import|export)\s[^;]*?from\s+'([^']+)'/gms)].map((m) => m[1]);
+  return { path, part: path.includes('/') ? path.split('/')[0] : '(root)', imports, text };
+});
+
+/** The part (top-level folder of src/) an import lands in, or the package name. */
+function target(f: SourceFile, spec: string): string {
+  if (!spec.startsWith('.')) return spec.startsWith('@') ? spec.split('/').slice(0, 2).join('/') : spec.split('/')[0];
+  const abs = relative(src, join(src, f.path, '..', spec));
+  return abs.includes('/') ? abs.split('/')[0] : '(root)';
+}
+
+const never: [from: string, to: string, why: string][] = [
+  ['resources', 'nats', 'schemas, mapping and diff are pure'],
+  ['plan', 'nats', 'planning is pure: live state comes in as data'],
+  ['manifests', 'nats', 'loading and validating manifests needs no server'],
+  ['resources', 'cli', 'the library never knows the command line'],
+  ['plan', 'cli', 'the library never knows the command line'],
+  ['apply', 'cli', 'the library never knows the command line'],
+  ['nats', 'cli', 'the library never knows the command line'],
+  ['local', 'cli', 'the library never knows the command line'],
+  ['lab', 'cli', 'the library never knows the command line'],
+  ['resources', 'local', 'resources are pure'],
+  ['plan', 'local', 'planning is pure'],
+];
+
+test('the source tree was found', () => {
+  assert.ok(files.length > 30);
+  assert.ok(files.some((f) => f.part === 'resources'));
+});
+
+for (const [from, to, why] of never) {
+  test(`src/${from} never imports src/${to} (${why})`, () => {
+    const bad = files.filter((f) => f.part === from).flatMap((f) => f.imports.filter((i) => target(f, i) === to).map((i) => `${f.path} -> ${i}`));
+    assert.deepEqual(bad, []);
+  });
+}
+
+test('only src/nats imports the NATS client libraries', () => {
+  const bad = files.filter((f) => f.part !== 'nats').flatMap((f) => f.imports.filter((i) => i.startsWith('@nats-io/')).map((i) => `${f.path} -> ${i}`));
+  assert.deepEqual(bad, []);
+});
+
+test('only src/cli reads process.env', () => {
+  const bad = files.filter((f) => f.part !== 'cli' && /process\.env/.test(f.text)).map((f) => f.path);
+  assert.deepEqual(bad, []);
+});
+
+test('only src/cli imports src/lab', () => {
+  const bad = files.filter((f) => f.part !== 'cli' && f.part !== 'lab').flatMap((f) => f.imports.filter((i) => target(f, i) === 'lab').map((i) => `${f.path} -> ${i}`));
+  assert.deepEqual(bad, []);
+});
