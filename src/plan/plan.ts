@@ -5,7 +5,7 @@
  */
 import type { Resource } from '../manifests/validate.js';
 import {
-  compareVersions, deepEqual, MANAGED_KEY, OWNER_KEY, type ApiConfig, type KindName, type ResourceKind, type Target,
+  compareVersions, deepEqual, MANAGED_KEY, OWNER_KEY, PREVENT_DELETE_KEY, type ApiConfig, type KindName, type ResourceKind, type Target,
 } from '../resources/kind.js';
 import { KINDS, kindByName } from '../resources/index.js';
 
@@ -74,11 +74,12 @@ export function plan(desired: readonly Resource[], live: LiveState, opts: PlanOp
   const changes: Change[] = [];
   const replacedStreams = new Set<string>();
   const ordered = [...desired].filter((r) => r.target).sort((a, b) => rank(a.target!) - rank(b.target!));
+  const declaredStreams = new Map(ordered.filter((r) => r.target!.type === 'stream').map((r) => [r.target!.stream, r]));
   for (const r of ordered) {
     const kind = kindByName(r.kind)!;
     const t = r.target!;
     const liveCfg = t.type === 'stream' ? streams.get(t.stream)?.config : replacedStreams.has(t.stream) ? undefined : consumers.get(`${t.stream}/${t.consumer}`)?.config;
-    const inherited = t.type === 'consumer' ? consumerLimitsOf(t.stream, desired, streams) : undefined;
+    const inherited = t.type === 'consumer' ? consumerLimitsOf(t.stream, declaredStreams, streams) : undefined;
     const change = planResource(kind, r, liveCfg, live.serverVersion, opts.owner, inherited);
     if (change.action === 'replace' && t.type === 'stream') {
       replacedStreams.add(t.stream);
@@ -104,7 +105,7 @@ function withOwner(config: ApiConfig, r: Resource, serverVersion: string, owner:
     metadata: {
       ...((config.metadata as Record<string, string>) ?? {}),
       [OWNER_KEY]: owner,
-      ...(spec.preventDelete ? { 'jetkeeper.io/prevent-delete': 'true' } : {}),
+      ...(spec.preventDelete ? { [PREVENT_DELETE_KEY]: 'true' } : {}),
     },
   };
 }
@@ -114,8 +115,8 @@ function withOwner(config: ApiConfig, r: Resource, serverVersion: string, owner:
  * The stream's consumer_limits (declared, else live): the server gives consumers that leave
  * max_ack_pending / inactive_threshold unset the stream's limits, so the plan expects them too.
  */
-function consumerLimitsOf(stream: string, desired: readonly Resource[], live: Map<string, { config: ApiConfig }>): ApiConfig | undefined {
-  const declared = desired.find((d) => d.target?.type === 'stream' && d.target.stream === stream);
+function consumerLimitsOf(stream: string, declaredStreams: Map<string, Resource>, live: Map<string, { config: ApiConfig }>): ApiConfig | undefined {
+  const declared = declaredStreams.get(stream);
   const config = declared ? kindByName(declared.kind)!.toApi(declared.spec) : live.get(stream)?.config;
   const limits = config?.consumer_limits as ApiConfig | undefined;
   return limits && Object.keys(limits).length ? limits : undefined;
@@ -207,7 +208,7 @@ function planPrune(desired: readonly Resource[], live: LiveState, owner: string)
     if (declared.has(`stream:${name}`) || ownerOf(s.config) !== owner) continue;
     const kind = kindOfStream(s.config);
     const key = `${kind.kind}/${kind.kind === 'Stream' ? name : name.replace(/^(KV|OBJ)_/, '')}`;
-    const protectedBy = (s.config.metadata as Record<string, string> | undefined)?.['jetkeeper.io/prevent-delete'] === 'true';
+    const protectedBy = (s.config.metadata as Record<string, string> | undefined)?.[PREVENT_DELETE_KEY] === 'true';
     if (protectedBy) {
       out.push({ action: 'skip', kind: kind.kind, key, target: { type: 'stream', stream: name }, fields: [], live: s.config, reason: 'preventDelete was set when jetkeeper applied it' });
       continue;
@@ -221,7 +222,7 @@ function planPrune(desired: readonly Resource[], live: LiveState, owner: string)
   }
   for (const c of live.consumers) {
     if (deletedStreams.has(c.stream) || declared.has(`consumer:${c.stream}/${c.name}`) || ownerOf(c.config) !== owner) continue;
-    const protectedBy = (c.config.metadata as Record<string, string> | undefined)?.['jetkeeper.io/prevent-delete'] === 'true';
+    const protectedBy = (c.config.metadata as Record<string, string> | undefined)?.[PREVENT_DELETE_KEY] === 'true';
     out.push({
       action: protectedBy ? 'skip' : 'delete', kind: 'Consumer', key: `Consumer/${c.stream}/${c.name}`,
       target: { type: 'consumer', stream: c.stream, consumer: c.name }, fields: [], live: c.config,

@@ -82,6 +82,8 @@ export interface ResourceKind<Spec = unknown> {
 /** Reads the value of a JetStream metadata key jetkeeper and the server use. */
 export const OWNER_KEY = 'jetkeeper.io/owner';
 export const MANAGED_KEY = 'jetkeeper.io/managed';
+/** Set when the manifest had preventDelete: prune then keeps the resource. */
+export const PREVENT_DELETE_KEY = 'jetkeeper.io/prevent-delete';
 
 function isEmpty(v: unknown): boolean {
   if (v === undefined || v === null || v === '') return true;
