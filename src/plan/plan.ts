@@ -3,6 +3,7 @@
  * Every change says what happens (create, update, replace, delete, unsupported, skip, noop),
  * which fields change, why, and what a destructive change loses.
  */
+import { JkError } from '../errors.js';
 import type { Resource } from '../manifests/validate.js';
 import {
   compareVersions, deepEqual, MANAGED_KEY, OWNER_KEY, PREVENT_DELETE_KEY, type ApiConfig, type KindName, type ResourceKind, type Target,
@@ -89,7 +90,15 @@ export function plan(desired: readonly Resource[], live: LiveState, opts: PlanOp
     }
     changes.push(change);
   }
-  if (opts.prune) changes.push(...planPrune(opts.declared ?? desired, live, opts.owner));
+  if (opts.prune) {
+    if (compareVersions(live.serverVersion, METADATA_SINCE) < 0) {
+      throw new JkError('JK3006', {
+        message: `prune needs stream and consumer metadata to know what jetkeeper owns; nats-server ${live.serverVersion} has none (it came in ${METADATA_SINCE})`,
+        fix: 'run without --prune (nothing is deleted), or upgrade nats-server to 2.10 or newer',
+      });
+    }
+    changes.push(...planPrune(opts.declared ?? desired, live, opts.owner));
+  }
   return { serverVersion: live.serverVersion, owner: opts.owner, changes };
 }
 

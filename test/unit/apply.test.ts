@@ -61,3 +61,9 @@ test('checkAllowed refuses a replace without allowReplace and allows it with', (
 test('checkAllowed always refuses unsupported changes', () => {
   assert.throws(() => checkAllowed(planWith('unsupported'), { allowReplace: true }), (e: unknown) => e instanceof JkError && e.code === 'JK3002');
 });
+
+test('plan --prune on a server without metadata (before 2.10) is refused with JK3006, never a guess', async () => {
+  const { plan } = await import('../../src/plan/plan.js');
+  assert.throws(() => plan([], { serverVersion: '2.9.10', streams: [], consumers: [] }, { owner: 'default', prune: true }), (e: unknown) => e instanceof JkError && e.code === 'JK3006');
+  assert.equal(plan([], { serverVersion: '2.10.0', streams: [], consumers: [] }, { owner: 'default', prune: true }).changes.length, 0);
+});
