@@ -74,13 +74,19 @@ export function plan(desired: readonly Resource[], live: LiveState, opts: PlanOp
   const consumers = new Map(live.consumers.map((c) => [`${c.stream}/${c.name}`, c]));
   const changes: Change[] = [];
   const replacedStreams = new Set<string>();
-  const ordered = [...desired].filter((r) => r.target).sort((a, b) => rank(a.target!) - rank(b.target!));
+  const ordered = desired.filter((r) => r.target).sort((a, b) => rank(a.target!) - rank(b.target!));
   const declaredStreams = new Map(ordered.filter((r) => r.target!.type === 'stream').map((r) => [r.target!.stream, r]));
+  // one lookup per stream, not per consumer (a stream has many consumers)
+  const limits = new Map<string, ApiConfig | undefined>();
+  const limitsOf = (stream: string) => {
+    if (!limits.has(stream)) limits.set(stream, consumerLimitsOf(stream, declaredStreams, streams));
+    return limits.get(stream);
+  };
   for (const r of ordered) {
     const kind = kindByName(r.kind)!;
     const t = r.target!;
     const liveCfg = t.type === 'stream' ? streams.get(t.stream)?.config : replacedStreams.has(t.stream) ? undefined : consumers.get(`${t.stream}/${t.consumer}`)?.config;
-    const inherited = t.type === 'consumer' ? consumerLimitsOf(t.stream, declaredStreams, streams) : undefined;
+    const inherited = t.type === 'consumer' ? limitsOf(t.stream) : undefined;
     const change = planResource(kind, r, liveCfg, live.serverVersion, opts.owner, inherited);
     if (change.action === 'replace' && t.type === 'stream') {
       replacedStreams.add(t.stream);
@@ -119,7 +125,6 @@ function withOwner(config: ApiConfig, r: Resource, serverVersion: string, owner:
   };
 }
 
-/** Plans one declared resource against its live config (undefined: does not exist). */
 /**
  * The stream's consumer_limits (declared, else live): the server gives consumers that leave
  * max_ack_pending / inactive_threshold unset the stream's limits, so the plan expects them too.
@@ -131,6 +136,7 @@ function consumerLimitsOf(stream: string, declaredStreams: Map<string, Resource>
   return limits && Object.keys(limits).length ? limits : undefined;
 }
 
+/** Plans one declared resource against its live config (undefined: does not exist). */
 export function planResource(kind: ResourceKind, r: Resource, live: ApiConfig | undefined, serverVersion: string, owner: string, inherited?: ApiConfig): Change {
   const target = r.target!;
   const base = { kind: r.kind, key: r.key, name: r.name, target, resource: r };
@@ -157,7 +163,8 @@ export function planResource(kind: ResourceKind, r: Resource, live: ApiConfig | 
   if (metadata?.[MANAGED_KEY] === 'false') {
     return { ...base, action: 'skip', fields: [], live, reason: `${MANAGED_KEY}: "false" on the server: jetkeeper lets go of it` };
   }
-  const fields = diffConfigs(kind, desired, live);
+  const normal = kind.normalise(desired);
+  const fields = diffNormalised(kind, normal, kind.normalise(live));
   if (fields.length === 0) return { ...base, action: 'noop', fields, live };
   if ((r.spec as { preventUpdate?: boolean }).preventUpdate) {
     return { ...base, action: 'skip', fields, live, reason: 'preventUpdate: true' };
@@ -168,13 +175,16 @@ export function planResource(kind: ResourceKind, r: Resource, live: ApiConfig | 
     const dataLoss = target.type === 'consumer' ? `deletes consumer ${target.consumer} and its delivery state (acks, pending, redeliveries); recreates it from the start of its deliver policy` : undefined;
     return { ...base, action: 'replace', fields, desired, live, reason, dataLoss };
   }
-  return { ...base, action: 'update', fields, desired: updatePayload(kind, desired, live), live };
+  return { ...base, action: 'update', fields, desired: updatePayload(desired, normal, live), live };
 }
 
 /** Field-by-field difference of two configs after normalising both. */
 export function diffConfigs(kind: ResourceKind, desired: ApiConfig, live: ApiConfig): FieldChange[] {
-  const d = kind.normalise(desired);
-  const l = kind.normalise(live);
+  return diffNormalised(kind, kind.normalise(desired), kind.normalise(live));
+}
+
+/** Field-by-field difference of two normalised configs `d` (desired) and `l` (live). */
+function diffNormalised(kind: ResourceKind, d: ApiConfig, l: ApiConfig): FieldChange[] {
   const out: FieldChange[] = [];
   for (const key of new Set([...Object.keys(d), ...Object.keys(l)])) {
     if (deepEqual(d[key], l[key])) continue;
@@ -187,10 +197,9 @@ export function diffConfigs(kind: ResourceKind, desired: ApiConfig, live: ApiCon
 /**
  * What to send for an in-place update: the desired config, plus every field the live config
  * has that the desired one leaves out, reset to its default (or removed), so the update
- * replaces rather than merges.
+ * replaces rather than merges. `normal` is the desired config normalised.
  */
-function updatePayload(kind: ResourceKind, desired: ApiConfig, live: ApiConfig): ApiConfig {
-  const normal = kind.normalise(desired);
+function updatePayload(desired: ApiConfig, normal: ApiConfig, live: ApiConfig): ApiConfig {
   const out: ApiConfig = { ...desired };
   for (const key of Object.keys(live)) {
     if (key in out) continue;
