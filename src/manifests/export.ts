@@ -1,6 +1,8 @@
 /** Live state -> manifests (`jetkeeper export`): what exists, written as jetstream.nats.io/v1beta2 resources. */
-import { API_VERSION, OWNER_KEY, type ApiConfig, type ResourceKind } from '../resources/kind.js';
-import { KINDS, kindByName } from '../resources/index.js';
+import { API_VERSION, metadataValue, OWNER_KEY, type ApiConfig } from '../resources/kind.js';
+import { kindByName, kindOfLiveStream } from '../resources/index.js';
+
+export { kindOfLiveStream };
 
 export interface ExportInput {
   streams: { config: ApiConfig }[];
@@ -30,13 +32,8 @@ export function toResourceName(name: string, max = 63): string {
   return n || 'resource';
 }
 
-/** The kind a live stream belongs to (KV_ and OBJ_ streams are buckets). */
-export function kindOfLiveStream(config: ApiConfig): ResourceKind {
-  return KINDS.find((k) => k.kind !== 'Stream' && k.claims?.(config)) ?? kindByName('Stream')!;
-}
-
 export function exportManifests(live: ExportInput, opts: ExportOptions = {}): Manifest[] {
-  const owned = (c: ApiConfig) => !opts.owner || (c.metadata as Record<string, string> | undefined)?.[OWNER_KEY] === opts.owner;
+  const owned = (c: ApiConfig) => !opts.owner || metadataValue(c, OWNER_KEY) === opts.owner;
   const wanted = (stream: string) => !opts.streams?.length || opts.streams.includes(stream);
   const used = new Set<string>();
   const unique = (kind: string, base: string) => {

@@ -4,11 +4,12 @@
  * which fields change, why, and what a destructive change loses.
  */
 import { JkError } from '../errors.js';
-import type { Resource } from '../manifests/validate.js';
+import { resourceKey, type Resource } from '../manifests/validate.js';
 import {
-  compareVersions, deepEqual, MANAGED_KEY, OWNER_KEY, PREVENT_DELETE_KEY, type ApiConfig, type KindName, type ResourceKind, type Target,
+  compareVersions, deepEqual, MANAGED_KEY, metadataValue, OWNER_KEY, PREVENT_DELETE_KEY, type ApiConfig, type KindName, type ResourceKind,
+  type Target,
 } from '../resources/kind.js';
-import { KINDS, kindByName } from '../resources/index.js';
+import { kindByName, kindOfLiveStream } from '../resources/index.js';
 
 /** Live state as plan needs it (what the server reported). */
 export interface LiveState {
@@ -90,9 +91,8 @@ export function plan(desired: readonly Resource[], live: LiveState, opts: PlanOp
     const change = planResource(kind, r, liveCfg, live.serverVersion, opts.owner, inherited);
     if (change.action === 'replace' && t.type === 'stream') {
       replacedStreams.add(t.stream);
-      const state = streams.get(t.stream)?.state;
       const lost = live.consumers.filter((c) => c.stream === t.stream).map((c) => c.name);
-      change.dataLoss = `deletes stream ${t.stream}${state ? ` and its ${state.messages} messages (${state.bytes} bytes)` : ''}${lost.length ? `, and consumers ${lost.join(', ')} with their delivery state` : ''}; recreates it empty`;
+      change.dataLoss = `${streamLoss(t.stream, streams.get(t.stream)?.state)}${lost.length ? `, and consumers ${lost.join(', ')} with their delivery state` : ''}; recreates it empty`;
     }
     changes.push(change);
   }
@@ -159,8 +159,7 @@ export function planResource(kind: ResourceKind, r: Resource, live: ApiConfig | 
       .map(([k, v]): FieldChange => ({ apiField: k, field: kind.specFields[k] ?? k, to: v }));
     return { ...base, action: 'create', fields, desired };
   }
-  const metadata = live.metadata as Record<string, string> | undefined;
-  if (metadata?.[MANAGED_KEY] === 'false') {
+  if (metadataValue(live, MANAGED_KEY) === 'false') {
     return { ...base, action: 'skip', fields: [], live, reason: `${MANAGED_KEY}: "false" on the server: jetkeeper lets go of it` };
   }
   const normal = kind.normalise(desired);
@@ -208,12 +207,9 @@ function updatePayload(desired: ApiConfig, normal: ApiConfig, live: ApiConfig): 
   return out;
 }
 
-function ownerOf(config: ApiConfig): string | undefined {
-  return (config.metadata as Record<string, string> | undefined)?.[OWNER_KEY];
-}
-
-function kindOfStream(config: ApiConfig): ResourceKind {
-  return KINDS.find((k) => k.claims?.(config) && k.kind !== 'Stream') ?? kindByName('Stream')!;
+/** What deleting a stream loses (its messages, when the server reported them). */
+function streamLoss(name: string, state: LiveState['streams'][number]['state']): string {
+  return `deletes stream ${name}${state ? ` and its ${state.messages} messages (${state.bytes} bytes)` : ''}`;
 }
 
 /** Deletes for resources this owner created that are no longer declared. */
@@ -221,34 +217,29 @@ function planPrune(desired: readonly Resource[], live: LiveState, owner: string)
   const declared = new Set(desired.filter((r) => r.target).map((r) => targetKey(r.target!)));
   const out: Change[] = [];
   const deletedStreams = new Set<string>();
+  const undeclaredOwned = (t: Target, config: ApiConfig) => !declared.has(targetKey(t)) && metadataValue(config, OWNER_KEY) === owner;
   for (const s of live.streams) {
-    const name = String(s.config.name);
-    if (declared.has(`stream:${name}`) || ownerOf(s.config) !== owner) continue;
-    const kind = kindOfStream(s.config);
-    const key = `${kind.kind}/${kind.kind === 'Stream' ? name : name.replace(/^(KV|OBJ)_/, '')}`;
-    const protectedBy = (s.config.metadata as Record<string, string> | undefined)?.[PREVENT_DELETE_KEY] === 'true';
-    if (protectedBy) {
-      out.push({ action: 'skip', kind: kind.kind, key, target: { type: 'stream', stream: name }, fields: [], live: s.config, reason: 'preventDelete was set when jetkeeper applied it' });
-      continue;
-    }
-    deletedStreams.add(name);
-    out.push({
-      action: 'delete', kind: kind.kind, key, target: { type: 'stream', stream: name }, fields: [], live: s.config,
-      reason: 'no longer declared (prune)',
-      dataLoss: `deletes stream ${name}${s.state ? ` and its ${s.state.messages} messages (${s.state.bytes} bytes)` : ''}`,
-    });
+    const target: Target = { type: 'stream', stream: String(s.config.name) };
+    if (!undeclaredOwned(target, s.config)) continue;
+    const change = pruneChange(kindOfLiveStream(s.config).kind, target, s.config, streamLoss(target.stream, s.state));
+    if (change.action === 'delete') deletedStreams.add(target.stream);
+    out.push(change);
   }
   for (const c of live.consumers) {
-    if (deletedStreams.has(c.stream) || declared.has(`consumer:${c.stream}/${c.name}`) || ownerOf(c.config) !== owner) continue;
-    const protectedBy = (c.config.metadata as Record<string, string> | undefined)?.[PREVENT_DELETE_KEY] === 'true';
-    out.push({
-      action: protectedBy ? 'skip' : 'delete', kind: 'Consumer', key: `Consumer/${c.stream}/${c.name}`,
-      target: { type: 'consumer', stream: c.stream, consumer: c.name }, fields: [], live: c.config,
-      reason: protectedBy ? 'preventDelete was set when jetkeeper applied it' : 'no longer declared (prune)',
-      dataLoss: protectedBy ? undefined : `deletes consumer ${c.name} and its delivery state`,
-    });
+    const target: Target = { type: 'consumer', stream: c.stream, consumer: c.name };
+    if (deletedStreams.has(c.stream) || !undeclaredOwned(target, c.config)) continue;
+    out.push(pruneChange('Consumer', target, c.config, `deletes consumer ${c.name} and its delivery state`));
   }
   return out;
+}
+
+/** The delete of one undeclared resource, or a skip when it was applied with preventDelete. */
+function pruneChange(kind: KindName, target: Target, live: ApiConfig, dataLoss: string): Change {
+  const base = { kind, key: resourceKey(kind, '', target), target, fields: [], live };
+  if (metadataValue(live, PREVENT_DELETE_KEY) === 'true') {
+    return { ...base, action: 'skip', reason: 'preventDelete was set when jetkeeper applied it' };
+  }
+  return { ...base, action: 'delete', reason: 'no longer declared (prune)', dataLoss };
 }
 
 function targetKey(t: Target): string {

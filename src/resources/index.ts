@@ -1,5 +1,5 @@
 /** The registry of resource kinds: the one place that lists them. */
-import type { KindName, ResourceKind } from './kind.js';
+import type { ApiConfig, KindName, ResourceKind } from './kind.js';
 import { streamKind } from './stream/index.js';
 import { consumerKind } from './consumer/index.js';
 import { keyValueKind } from './keyvalue/index.js';
@@ -16,6 +16,11 @@ export function kindByName(kind: string): ResourceKind<any> | undefined {
 export function kindByAlias(alias: string): ResourceKind<any> | undefined {
   const a = alias.toLowerCase();
   return KINDS.find((k) => k.aliases.includes(a) || k.kind.toLowerCase() === a);
+}
+
+/** The kind a live stream belongs to (KV_ and OBJ_ streams are buckets). */
+export function kindOfLiveStream(config: ApiConfig): ResourceKind {
+  return KINDS.find((k) => k.kind !== 'Stream' && k.claims?.(config)) ?? kindByName('Stream')!;
 }
 
 export function kindNames(): KindName[] {

@@ -85,6 +85,11 @@ export const MANAGED_KEY = 'jetkeeper.io/managed';
 /** Set when the manifest had preventDelete: prune then keeps the resource. */
 export const PREVENT_DELETE_KEY = 'jetkeeper.io/prevent-delete';
 
+/** The value of one metadata key of a config (undefined when the config has no such key). */
+export function metadataValue(config: ApiConfig, key: string): string | undefined {
+  return (config.metadata as Record<string, string> | undefined)?.[key];
+}
+
 function isEmpty(v: unknown): boolean {
   if (v === undefined || v === null || v === '') return true;
   if (Array.isArray(v)) return v.length === 0;
