@@ -10,7 +10,7 @@ import {
   credsAuthenticator, nkeyAuthenticator, type NatsConnection,
 } from '@nats-io/transport-node';
 import {
-  jetstreamManager, JetStreamApiError, type JetStreamManager, type StreamConfig, type ConsumerConfig,
+  jetstreamManager, JetStreamApiError, type JetStreamManager, type StreamConfig, type StreamInfo, type ConsumerConfig,
 } from '@nats-io/jetstream';
 import { JkError } from '../errors.js';
 import { describeSettings, redactSecrets, type ConnectionSettings } from './settings.js';
@@ -39,6 +39,11 @@ export interface LiveSnapshot {
   serverVersion: string;
   streams: StreamSnapshot[];
   consumers: ConsumerSnapshot[];
+}
+
+/** A client StreamInfo as jetkeeper keeps it. */
+function streamSnapshot(si: StreamInfo): StreamSnapshot {
+  return { config: si.config as unknown as JsonConfig, state: si.state as unknown as StreamSnapshot['state'], cluster: si.cluster as StreamSnapshot['cluster'], created: si.created };
 }
 
 /** Transient JetStream API codes: the same request may succeed a moment later. */
@@ -259,7 +264,7 @@ export class JetStreamAdmin {
     try {
       for await (const si of this.jsm.streams.list()) {
         if (opts.streams && !opts.streams(si.config.name)) continue;
-        streams.push({ config: si.config as unknown as JsonConfig, state: si.state as unknown as StreamSnapshot['state'], cluster: si.cluster as StreamSnapshot['cluster'], created: si.created });
+        streams.push(streamSnapshot(si));
       }
     } catch (e) {
       throw decodeNatsError(e, undefined, this.settings);
@@ -295,8 +300,7 @@ export class JetStreamAdmin {
 
   async streamInfo(name: string): Promise<StreamSnapshot | undefined> {
     try {
-      const si = await this.jsm.streams.info(name);
-      return { config: si.config as unknown as JsonConfig, state: si.state as unknown as StreamSnapshot['state'], cluster: si.cluster as StreamSnapshot['cluster'], created: si.created };
+      return streamSnapshot(await this.jsm.streams.info(name));
     } catch (e) {
       if (e instanceof JetStreamApiError && e.code === 10059) return undefined;
       throw decodeNatsError(e, `Stream/${name}`, this.settings);

@@ -26,12 +26,12 @@ export function describeSettings(s: ConnectionSettings): string {
   return `${urls}${auth}${tls}${s.origin ? ` (from ${s.origin})` : ''}`;
 }
 
+/** `//user:pass@` -> `//user:***@`, `//token@` -> `//***@` (a replacer for the user info of a URL). */
+const hideUserInfo = (_m: string, cred: string): string => (cred.includes(':') ? `//${cred.split(':')[0]}:***@` : '//***@');
+
 /** nats://user:pass@host -> nats://user:***@host; tokens in the user part are hidden too. The last @ ends the user info (a password may hold an @). */
 export function redactUrl(url: string): string {
-  return url.replace(/\/\/([^/]*)@/, (_m, cred: string) => {
-    const [user, pass] = cred.split(':');
-    return pass === undefined ? '//***@' : `//${user}:***@`;
-  });
+  return url.replace(/\/\/([^/]*)@/, hideUserInfo);
 }
 
 /** Replaces every secret value that occurs in `text` (error messages from libraries may echo them). */
@@ -39,5 +39,5 @@ export function redactSecrets(text: string, s: ConnectionSettings | undefined): 
   if (!s) return text;
   let out = text;
   for (const secret of [s.password, s.token]) if (secret) out = out.split(secret).join('***');
-  return out.replace(/\/\/([^/\s]*)@/g, (_m, cred: string) => (cred.includes(':') ? `//${cred.split(':')[0]}:***@` : '//***@'));
+  return out.replace(/\/\/([^/\s]*)@/g, hideUserInfo);
 }
