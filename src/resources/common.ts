@@ -94,6 +94,12 @@ export function compact<T extends Record<string, unknown>>(o: T): T {
   return out as T;
 }
 
+/** A positive number as it is; undefined for 0, negatives and non-numbers (the field is left out). */
+export const positive = (v: unknown): number | undefined => (typeof v === 'number' && v > 0 ? v : undefined);
+
+/** `true` as it is; undefined for false and absent (the field is left out). */
+export const flag = (v: unknown): true | undefined => (v === true ? true : undefined);
+
 export function sourceToApi(s: StreamSourceSpec): ApiConfig {
   const api = s.domain ? `$JS.${s.domain}.API` : s.externalApiPrefix;
   const external =
@@ -102,7 +108,7 @@ export function sourceToApi(s: StreamSourceSpec): ApiConfig {
       : undefined;
   return compact({
     name: s.name,
-    opt_start_seq: s.optStartSeq && s.optStartSeq > 0 ? s.optStartSeq : undefined,
+    opt_start_seq: positive(s.optStartSeq),
     opt_start_time: s.optStartTime || undefined,
     filter_subject: s.filterSubject || undefined,
     external,
@@ -117,7 +123,7 @@ export function sourceFromApi(a: ApiConfig): StreamSourceSpec {
   const st = a.subject_transforms as { src: string; dest: string }[] | undefined;
   return compact({
     name: String(a.name),
-    optStartSeq: typeof a.opt_start_seq === 'number' && a.opt_start_seq > 0 ? a.opt_start_seq : undefined,
+    optStartSeq: positive(a.opt_start_seq),
     optStartTime: typeof a.opt_start_time === 'string' && a.opt_start_time ? a.opt_start_time : undefined,
     filterSubject: typeof a.filter_subject === 'string' && a.filter_subject ? a.filter_subject : undefined,
     externalApiPrefix: ext.api || undefined,

@@ -1,7 +1,7 @@
 /** Consumer spec <-> JetStream ConsumerConfig, following NACK's control-loop mapping (consumerSpecToConfig). */
 import type { ApiConfig } from '../kind.js';
 import { userMetadata } from '../kind.js';
-import { compact, durationFromApi, ns } from '../common.js';
+import { compact, durationFromApi, flag, ns, positive } from '../common.js';
 import type { ConsumerSpec, ConsumerSpecInput } from './schema.js';
 import {
   DEFAULT_ACK_WAIT_NS, DEFAULT_MAX_ACK_PENDING, DEFAULT_MAX_WAITING, normaliseConsumer, samplePercent,
@@ -28,7 +28,6 @@ const nsOrUndefined = (d: string | undefined): number | undefined => {
   const v = d ? ns(d) : 0;
   return v > 0 ? v : undefined;
 };
-const positive = (v: number | undefined): number | undefined => (v !== undefined && v > 0 ? v : undefined);
 
 /** Spec -> ConsumerConfig: identity, the three policies, and every field that differs from the server default. */
 export function consumerToApi(s: ConsumerSpec): ApiConfig {
@@ -50,7 +49,7 @@ export function consumerToApi(s: ConsumerSpec): ApiConfig {
     ack_policy: s.ackPolicy,
     // The server takes ack_wait from the first backoff step; a pedantic server wants it sent that way.
     ack_wait: backoff ? backoff[0] : nsOrUndefined(s.ackWait),
-    max_deliver: s.maxDeliver !== undefined && s.maxDeliver > 0 ? s.maxDeliver : undefined,
+    max_deliver: positive(s.maxDeliver),
     backoff,
     filter_subject: filters.length === 1 ? filters[0] : undefined,
     filter_subjects: filters.length > 1 ? filters : undefined,
@@ -78,7 +77,6 @@ export function consumerToApi(s: ConsumerSpec): ApiConfig {
   });
 }
 
-const flag = (v: unknown): true | undefined => (v === true ? true : undefined);
 const num = (v: unknown): number | undefined => (typeof v === 'number' ? v : undefined);
 const str = (v: unknown): string | undefined => (typeof v === 'string' && v ? v : undefined);
 
@@ -97,7 +95,6 @@ export function consumerFromApi(config: ApiConfig & { stream_name?: string }): C
   const ackWait = num(c.ack_wait);
   const maxAckPending = num(c.max_ack_pending);
   const maxWaiting = num(c.max_waiting);
-  const maxDeliver = num(c.max_deliver);
   const filters = c.filter_subjects as string[] | undefined;
   const priority = c.priority_policy as ConsumerSpec['priorityPolicy'];
   return compact({
@@ -112,28 +109,28 @@ export function consumerFromApi(config: ApiConfig & { stream_name?: string }): C
     // always written: the CRD default (none) differs from the server's (explicit)
     ackPolicy: c.ack_policy as ConsumerSpec['ackPolicy'],
     ackWait: ackWait !== impliedAckWait && ackWait !== undefined ? durationFromApi(ackWait) : undefined,
-    maxDeliver: maxDeliver !== undefined && maxDeliver > 0 ? maxDeliver : undefined,
+    maxDeliver: positive(c.max_deliver),
     backoff: backoff?.length ? backoff.map((v) => durationFromApi(v) ?? '0s') : undefined,
     filterSubject: str(c.filter_subject),
     filterSubjects: filters?.length ? filters : undefined,
     replayPolicy: c.replay_policy !== 'instant' ? (c.replay_policy as ConsumerSpec['replayPolicy']) : undefined,
     sampleFreq: str(c.sample_freq),
     maxWaiting: maxWaiting !== undefined && !(pull && maxWaiting === DEFAULT_MAX_WAITING) ? maxWaiting : undefined,
-    rateLimitBps: positive(num(c.rate_limit_bps)),
+    rateLimitBps: positive(c.rate_limit_bps),
     maxAckPending:
       maxAckPending !== undefined && !(acks && maxAckPending === DEFAULT_MAX_ACK_PENDING) ? maxAckPending : undefined,
     flowControl: flag(c.flow_control),
     headersOnly: flag(c.headers_only),
     heartbeatInterval: durationFromApi(c.idle_heartbeat),
-    maxRequestBatch: positive(num(c.max_batch)),
+    maxRequestBatch: positive(c.max_batch),
     maxRequestExpires: durationFromApi(c.max_expires),
-    maxRequestMaxBytes: positive(num(c.max_bytes)),
+    maxRequestMaxBytes: positive(c.max_bytes),
     inactiveThreshold: durationFromApi(c.inactive_threshold),
     pauseUntil: str(c.pause_until),
     priorityPolicy: priority !== 'none' ? priority : undefined,
     pinnedTtl: priority === 'pinned_client' ? durationFromApi(c.priority_timeout) : undefined,
     priorityGroups: (c.priority_groups as string[] | undefined)?.length ? (c.priority_groups as string[]) : undefined,
-    replicas: positive(num(c.num_replicas)),
+    replicas: positive(c.num_replicas),
     memStorage: flag(c.mem_storage),
     metadata: userMetadata(c.metadata),
   });

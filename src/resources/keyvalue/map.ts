@@ -4,7 +4,7 @@
  */
 import type { ApiConfig } from '../kind.js';
 import {
-  compact, durationFromApi, ns, placementFromApi, placementToApi, republishFromApi, republishToApi,
+  compact, durationFromApi, ns, placementFromApi, placementToApi, positive, republishFromApi, republishToApi,
   sourceFromApi, sourceToApi, type StreamSourceSpec,
 } from '../common.js';
 import { defaultDuplicateWindow } from '../stream/map.js';
@@ -38,7 +38,7 @@ export function kvSourceToApi(bucket: string, s: StreamSourceSpec): ApiConfig {
 
 export function keyValueToApi(s: KeyValueSpec): ApiConfig {
   const ttl = s.ttl ? ns(s.ttl) : 0;
-  const marker = s.limitMarkerTtl && s.limitMarkerTtl > 0 ? s.limitMarkerTtl : undefined;
+  const marker = positive(s.limitMarkerTtl);
   const mirror = s.mirror ? { ...sourceToApi(s.mirror), name: withPrefix(s.mirror.name) } : undefined;
   return compact({
     name: kvStreamName(s.bucket),
@@ -69,8 +69,6 @@ export function keyValueToApi(s: KeyValueSpec): ApiConfig {
     subject_delete_marker_ttl: marker,
   });
 }
-
-const positive = (v: unknown): number | undefined => (typeof v === 'number' && v > 0 ? v : undefined);
 
 /** A live source back to the manifest form that `kvSourceToApi` turns into it (where there is one). */
 function kvSourceFromApi(bucket: string, a: ApiConfig): StreamSourceSpec {

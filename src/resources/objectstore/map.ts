@@ -4,7 +4,7 @@
  */
 import type { ApiConfig } from '../kind.js';
 import { userMetadata } from '../kind.js';
-import { compact, durationFromApi, ns, placementFromApi, placementToApi } from '../common.js';
+import { compact, durationFromApi, ns, placementFromApi, placementToApi, positive } from '../common.js';
 import type { ObjectStoreSpec, ObjectStoreSpecInput } from './schema.js';
 
 export const OBJ_PREFIX = 'OBJ_';
@@ -35,8 +35,6 @@ export function objectStoreToApi(s: ObjectStoreSpec): ApiConfig {
     metadata: s.metadata && Object.keys(s.metadata).length ? s.metadata : undefined,
   });
 }
-
-const positive = (v: unknown): number | undefined => (typeof v === 'number' && v > 0 ? v : undefined);
 
 /** Live `OBJ_` StreamConfig -> the shortest ObjectStore spec that maps back to it (defaults left out). */
 export function objectStoreFromApi(c: ApiConfig): ObjectStoreSpecInput {

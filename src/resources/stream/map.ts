@@ -2,7 +2,7 @@
 import type { ApiConfig } from '../kind.js';
 import { userMetadata } from '../kind.js';
 import {
-  compact, durationFromApi, ns, placementFromApi, placementToApi, republishFromApi, republishToApi,
+  compact, durationFromApi, flag, ns, placementFromApi, placementToApi, positive, republishFromApi, republishToApi,
   sourceFromApi, sourceToApi,
 } from '../common.js';
 import type { StreamSpec, StreamSpecInput } from './schema.js';
@@ -44,7 +44,7 @@ export function streamToApi(s: StreamSpec): ApiConfig {
     mirror_direct: s.mirrorDirect || undefined,
     discard_new_per_subject: s.discardPerSubject || undefined,
     compression: s.compression === 's2' ? 's2' : undefined,
-    first_seq: s.firstSequence > 0 ? s.firstSequence : undefined,
+    first_seq: positive(s.firstSequence),
     subject_transform: s.subjectTransform ? { src: s.subjectTransform.source, dest: s.subjectTransform.dest } : undefined,
     republish: republishToApi(s.republish),
     allow_msg_ttl: s.allowMsgTtl || undefined,
@@ -63,9 +63,6 @@ export function defaultDuplicateWindow(maxAge: number): number {
   const twoMinutes = 120_000_000_000;
   return maxAge > 0 && maxAge < twoMinutes ? maxAge : twoMinutes;
 }
-
-const flag = (v: unknown): true | undefined => (v === true ? true : undefined);
-const positive = (v: unknown): number | undefined => (typeof v === 'number' && v > 0 ? v : undefined);
 
 /** Live StreamConfig -> the shortest manifest spec that maps back to it (defaults left out). */
 export function streamFromApi(c: ApiConfig): StreamSpecInput {
