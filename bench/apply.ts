@@ -18,8 +18,6 @@ import { execFile } from 'node:child_process';
 import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { pathToFileURL } from 'node:url';
-import { parseArgs } from 'node:util';
 import { jetstreamManager, type ConsumerConfig, type JetStreamManager, type StreamConfig } from '@nats-io/jetstream';
 import type { NatsConnection } from '@nats-io/transport-node';
 import { applyPlan } from '../src/apply/apply.js';
@@ -30,7 +28,7 @@ import type { ConnectionSettings } from '../src/nats/settings.js';
 import { plan, summarize, type Plan } from '../src/plan/plan.js';
 import type { LocalCluster } from '../src/local/cluster.js';
 import {
-  benchCacheDir, cpuMeter, environment, fmtMs, fmtRatio, helpText, intOption, log, median, now, pool, round, table,
+  benchCacheDir, cpuMeter, environment, fmtMs, fmtRatio, intOption, log, median, now, pool, round, runWhenMain, table,
   withCluster, writeJson, RESULTS_DIR, type Benchmark, type BenchResult, type CpuSample, type OptionSpecs, type ParsedOptions, type Ratio,
 } from './lib.js';
 
@@ -602,18 +600,4 @@ export const applyBenchmark: Benchmark = {
 };
 
 // `node dist/bench/apply.js [--streams N ...]`
-if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {
-  const defaults = Object.fromEntries(Object.entries(APPLY_OPTIONS).map(([k, s]) => [k, { type: s.type, default: s.default }])) as NonNullable<Parameters<typeof parseArgs>[0]>['options'];
-  const values = parseArgs({ options: { ...defaults, help: { type: 'boolean' } }, strict: true }).values as ParsedOptions;
-  if (values.help) {
-    process.stdout.write(`usage: node dist/bench/apply.js [options]\n${helpText(APPLY_OPTIONS)}\n`);
-  } else {
-    applyBenchmark.run(values).then((r) => {
-      process.stdout.write(r.text + '\n');
-      process.exitCode = r.ok ? 0 : 1;
-    }, (e: unknown) => {
-      process.stderr.write(`apply benchmark failed: ${(e as Error).stack ?? e}\n`);
-      process.exitCode = 1;
-    });
-  }
-}
+runWhenMain(applyBenchmark, import.meta.url);

@@ -5,12 +5,13 @@
  * Benchmarks measure; they do not assert speed. Each one reports ratios against a baseline measured
  * in the same run, on the same machine, against the same servers.
  */
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { cpus, homedir, tmpdir } from 'node:os';
+import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { cpus } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { defaultCacheDir, findNatsServer } from '../src/local/binary.js';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+import { parseArgs } from 'node:util';
 import { startCluster, type LocalCluster } from '../src/local/cluster.js';
+import { cleanupSync, forgetScratch, jetkeeperCacheDir, natsServerBin, scratchDir } from '../test/helpers/scratch.js';
 
 /** bench/ in the source tree (dist/bench/lib.js -> <root>/bench). */
 export const BENCH_DIR = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..', 'bench');
@@ -32,6 +33,11 @@ export function intOption(o: ParsedOptions, name: string, min = 0): number {
   const n = Number(raw);
   if (!Number.isInteger(n) || n < min) throw new Error(`--${name} must be an integer >= ${min}, got ${JSON.stringify(raw)}`);
   return n;
+}
+
+/** The `options` of node:util parseArgs for `specs` (each flag's type and default). */
+export function parseArgsOptions(specs: OptionSpecs): NonNullable<Parameters<typeof parseArgs>[0]>['options'] {
+  return Object.fromEntries(Object.entries(specs).map(([k, s]) => [k, { type: s.type, default: s.default }])) as NonNullable<Parameters<typeof parseArgs>[0]>['options'];
 }
 
 export function helpText(specs: OptionSpecs): string {
@@ -117,6 +123,23 @@ export interface Benchmark {
   run(opts: ParsedOptions): Promise<BenchResult>;
 }
 
+/** `node dist/bench/<name>.js [flags]`: runs `b` alone when `moduleUrl` (its import.meta.url) is the entry point. */
+export function runWhenMain(b: Benchmark, moduleUrl: string): void {
+  if (!process.argv[1] || moduleUrl !== pathToFileURL(process.argv[1]).href) return;
+  const values = parseArgs({ options: { ...parseArgsOptions(b.options), help: { type: 'boolean' } }, strict: true }).values as ParsedOptions;
+  if (values.help) {
+    process.stdout.write(`usage: node dist/bench/${b.name}.js [options]\n${helpText(b.options)}\n`);
+    return;
+  }
+  b.run(values).then((r) => {
+    process.stdout.write(r.text + '\n');
+    process.exitCode = r.ok ? 0 : 1;
+  }, (e: unknown) => {
+    process.stderr.write(`${b.name} benchmark failed: ${(e as Error).stack ?? e}\n`);
+    process.exitCode = 1;
+  });
+}
+
 export function writeJson(file: string, value: unknown): void {
   mkdirSync(dirname(file), { recursive: true });
   writeFileSync(file, JSON.stringify(value, null, 2) + '\n');
@@ -134,42 +157,7 @@ export function log(msg: string): void {
 // the local cluster
 
 export function benchCacheDir(): string {
-  return defaultCacheDir(homedir(), process.env.JETKEEPER_CACHE);
-}
-
-export function natsServerBin(): string {
-  return findNatsServer({ explicit: process.env.JETKEEPER_BENCH_NATS_SERVER, envPath: process.env.JETKEEPER_NATS_SERVER, cacheDir: benchCacheDir(), pathEnv: process.env.PATH });
-}
-
-const liveClusters = new Set<{ cluster?: LocalCluster; dir: string }>();
-let handlersInstalled = false;
-
-function killAllSync(): void {
-  for (const e of liveClusters) {
-    try {
-      e.cluster?.killAllSync();
-    } catch {
-      /* best effort */
-    }
-    try {
-      rmSync(e.dir, { recursive: true, force: true });
-    } catch {
-      /* best effort */
-    }
-  }
-  liveClusters.clear();
-}
-
-function installHandlers(): void {
-  if (handlersInstalled) return;
-  handlersInstalled = true;
-  process.on('exit', killAllSync);
-  for (const [sig, code] of [['SIGINT', 130], ['SIGTERM', 143]] as const) {
-    process.once(sig, () => {
-      killAllSync();
-      process.exit(code);
-    });
-  }
+  return jetkeeperCacheDir();
 }
 
 /**
@@ -177,27 +165,24 @@ function installHandlers(): void {
  * its dir removed afterwards, whatever happens (also on exit, Ctrl-C, or when `maxMinutes` pass).
  */
 export async function withCluster<T>(servers: number, maxMinutes: number, fn: (c: LocalCluster) => Promise<T>): Promise<T> {
-  installHandlers();
-  const bin = natsServerBin();
-  const dir = mkdtempSync(join(tmpdir(), 'jetkeeper-bench-'));
-  const entry: { cluster?: LocalCluster; dir: string } = { dir };
-  liveClusters.add(entry);
+  const bin = natsServerBin(process.env.JETKEEPER_BENCH_NATS_SERVER);
+  const entry = scratchDir('jetkeeper-bench-');
   const deadline = setTimeout(() => {
     log(`overall deadline of ${maxMinutes} min passed: stopping the cluster and exiting`);
-    killAllSync();
+    cleanupSync();
     process.exit(3);
   }, maxMinutes * 60_000);
   deadline.unref();
   try {
-    entry.cluster = await startCluster({ servers, dir, bin, detached: false });
+    entry.cluster = await startCluster({ servers, dir: entry.dir, bin, detached: false });
     return await fn(entry.cluster);
   } finally {
     clearTimeout(deadline);
     try {
       await entry.cluster?.stop({ purge: true });
     } finally {
-      rmSync(dir, { recursive: true, force: true });
-      liveClusters.delete(entry);
+      rmSync(entry.dir, { recursive: true, force: true });
+      forgetScratch(entry);
     }
   }
 }

@@ -21,8 +21,6 @@
 import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import { pathToFileURL } from 'node:url';
-import { parseArgs } from 'node:util';
 import { JetStreamAdmin } from '../src/nats/admin.js';
 import {
   Histogram, JsPublisher, PullConsumerLoad, newLoadStats, openLoadConnection, runRequests, startResponder, type LoadConnection,
@@ -30,7 +28,7 @@ import {
 import type { ConnectionSettings } from '../src/nats/settings.js';
 import type { LocalCluster } from '../src/local/cluster.js';
 import {
-  benchCacheDir, environment, fmtMs, fmtRatio, helpText, intOption, log, median, now, round, table, withCluster, writeJson, RESULTS_DIR,
+  benchCacheDir, environment, fmtMs, fmtRatio, intOption, log, median, now, round, runWhenMain, table, withCluster, writeJson, RESULTS_DIR,
   type Benchmark, type BenchResult, type OptionSpecs, type ParsedOptions, type Ratio,
 } from './lib.js';
 
@@ -355,18 +353,4 @@ export const pipelineBenchmark: Benchmark = {
 };
 
 // `node dist/bench/pipeline.js [--pipeline-msgs N ...]`
-if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {
-  const defaults = Object.fromEntries(Object.entries(PIPELINE_OPTIONS).map(([k, s]) => [k, { type: s.type, default: s.default }])) as NonNullable<Parameters<typeof parseArgs>[0]>['options'];
-  const values = parseArgs({ options: { ...defaults, help: { type: 'boolean' } }, strict: true }).values as ParsedOptions;
-  if (values.help) {
-    process.stdout.write(`usage: node dist/bench/pipeline.js [options]\n${helpText(PIPELINE_OPTIONS)}\n`);
-  } else {
-    pipelineBenchmark.run(values).then((r) => {
-      process.stdout.write(r.text + '\n');
-      process.exitCode = r.ok ? 0 : 1;
-    }, (e: unknown) => {
-      process.stderr.write(`pipeline benchmark failed: ${(e as Error).stack ?? e}\n`);
-      process.exitCode = 1;
-    });
-  }
-}
+runWhenMain(pipelineBenchmark, import.meta.url);

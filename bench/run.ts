@@ -10,7 +10,7 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { applyBenchmark } from './apply.js';
 import { pipelineBenchmark } from './pipeline.js';
 import {
-  environment, fmtRatio, helpText, log, markdownTable, writeJson, RESULTS_DIR, type Benchmark, type BenchResult, type OptionSpecs, type ParsedOptions,
+  environment, fmtRatio, helpText, log, markdownTable, parseArgsOptions, writeJson, RESULTS_DIR, type Benchmark, type BenchResult, type OptionSpecs, type ParsedOptions,
 } from './lib.js';
 
 /** Every benchmark, in the order they run. Add new ones here. */
@@ -30,7 +30,7 @@ async function main(): Promise<number> {
     }
   }
   const { values } = parseArgs({
-    options: Object.fromEntries(Object.entries(specs).map(([k, s]) => [k, { type: s.type, default: s.default }])) as NonNullable<Parameters<typeof parseArgs>[0]>['options'],
+    options: parseArgsOptions(specs),
     strict: true,
   });
   const o = values as ParsedOptions;
