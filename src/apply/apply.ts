@@ -6,6 +6,7 @@
 import { JkError } from '../errors.js';
 import { mapLimit, type JetStreamAdmin } from '../nats/admin.js';
 import { diffConfigs, type Change, type Plan } from '../plan/plan.js';
+import { compact } from '../resources/common.js';
 import { kindByName } from '../resources/index.js';
 
 export interface ApplyOptions {
@@ -122,7 +123,7 @@ async function writeTarget(admin: JetStreamAdmin, c: Change): Promise<void> {
     : await admin.createConsumer(c.target.stream, desired, update);
   // Old servers silently drop fields they do not know: check the server kept what was sent.
   const kind = kindByName(c.kind)!;
-  const dropped = diffConfigs(kind, stripUndefined(desired), returned);
+  const dropped = diffConfigs(kind, compact(desired), returned);
   if (dropped.length) {
     throw new JkError('JK3005', {
       message: `the server stored a different config than sent: ${dropped.map((f) => f.field).join(', ')} (nats-server ${admin.serverVersion})`,
@@ -130,10 +131,6 @@ async function writeTarget(admin: JetStreamAdmin, c: Change): Promise<void> {
       fix: 'the server does not support these fields; remove them or upgrade nats-server',
     });
   }
-}
-
-function stripUndefined(c: Record<string, unknown>): Record<string, unknown> {
-  return Object.fromEntries(Object.entries(c).filter(([, v]) => v !== undefined));
 }
 
 /** Retries transient errors (JkError.transient) with exponential backoff and full jitter. */

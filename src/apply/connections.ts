@@ -5,7 +5,7 @@
  */
 import type { Resource } from '../manifests/validate.js';
 import { overlaySettings, settingsKey, type ConnectionLayer } from '../nats/overlay.js';
-import type { ConnectionSettings } from '../nats/settings.js';
+import { splitServerUrls, type ConnectionSettings } from '../nats/settings.js';
 import { accountConnection } from '../resources/account/map.js';
 import type { AccountSpec } from '../resources/account/schema.js';
 import type { ConnectionSpec } from '../resources/kind.js';
@@ -20,7 +20,7 @@ function resourceLayer(r: Resource): ConnectionLayer | undefined {
   const tls = s.tls && (s.tls.rootCas?.length || (s.tls.clientCert && s.tls.clientKey)) ? { ca: s.tls.rootCas?.[0], cert: s.tls.clientCert, key: s.tls.clientKey } : undefined;
   const layer: ConnectionLayer = {
     origin: `${r.kind}/${r.name}`,
-    servers: s.servers?.length ? s.servers.flatMap((x) => x.split(',')).map((x) => x.trim()).filter(Boolean) : undefined,
+    servers: s.servers?.length ? s.servers.flatMap(splitServerUrls) : undefined,
     creds: s.creds || undefined,
     nkey: s.nkey || undefined,
     tls: tls || s.tlsFirst ? { ...tls, first: s.tlsFirst || undefined } : undefined,

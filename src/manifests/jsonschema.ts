@@ -5,13 +5,13 @@
  */
 import { z } from 'zod';
 import { API_VERSION } from '../resources/kind.js';
-import { KINDS } from '../resources/index.js';
+import { KINDS, kindByName } from '../resources/index.js';
 
 export type JsonSchema = Record<string, unknown>;
 
 /** The schema of a whole manifest (apiVersion, kind, metadata, spec) of one kind. */
 export function manifestJsonSchema(kindName: string): JsonSchema {
-  const kind = KINDS.find((k) => k.kind === kindName);
+  const kind = kindByName(kindName);
   if (!kind) throw new Error(`unknown kind ${kindName}`);
   const spec = z.toJSONSchema(kind.schema, { io: 'input', unrepresentable: 'any', target: 'draft-2020-12' }) as JsonSchema;
   delete spec.$schema;

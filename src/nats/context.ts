@@ -2,7 +2,7 @@
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { JkError } from '../errors.js';
-import type { ConnectionSettings } from './settings.js';
+import { splitServerUrls, type ConnectionSettings } from './settings.js';
 
 export interface NatsContextFile {
   description?: string;
@@ -52,7 +52,7 @@ export async function readContext(nameOrPath: string, configDir: string): Promis
 export function contextToSettings(ctx: NatsContextFile, origin: string): ConnectionSettings {
   const tls = ctx.ca || ctx.cert || ctx.key || ctx.tls_first ? { ca: ctx.ca || undefined, cert: ctx.cert || undefined, key: ctx.key || undefined, first: ctx.tls_first || undefined } : undefined;
   return {
-    servers: (ctx.url || 'nats://127.0.0.1:4222').split(',').map((u) => u.trim()).filter(Boolean),
+    servers: splitServerUrls(ctx.url || 'nats://127.0.0.1:4222'),
     user: ctx.user || undefined,
     password: ctx.password || undefined,
     token: ctx.token || undefined,

@@ -18,6 +18,11 @@ export interface ConnectionSettings {
   timeoutMs?: number;
 }
 
+/** A comma-separated list of server URLs (`--server`, a context's url) as a list. */
+export function splitServerUrls(list: string): string[] {
+  return list.split(',').map((u) => u.trim()).filter(Boolean);
+}
+
 /** The settings as they may be shown to a person: URLs without passwords, no token, no seed. */
 export function describeSettings(s: ConnectionSettings): string {
   const urls = s.servers.map(redactUrl).join(',');
