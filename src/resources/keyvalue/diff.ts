@@ -1,10 +1,6 @@
-/** A bucket is a stream on the server, so a KV config normalises exactly like a stream config. */
-import type { ApiConfig, FeatureGate, ImmutableRule } from '../kind.js';
-import { normaliseStream, STREAM_IMMUTABLE } from '../stream/diff.js';
-
-export function normaliseKeyValue(config: ApiConfig): ApiConfig {
-  return normaliseStream(config);
-}
+/** A bucket is a stream on the server: it normalises as a stream (normaliseStream); these are its rules and fields. */
+import type { FeatureGate, ImmutableRule } from '../kind.js';
+import { STREAM_IMMUTABLE } from '../stream/diff.js';
 
 /** The stream rules that a KeyValue spec can run into (storage, mirror, turning limit markers off). */
 export const KV_IMMUTABLE: readonly ImmutableRule[] = STREAM_IMMUTABLE.filter((r) =>

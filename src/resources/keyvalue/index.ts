@@ -1,7 +1,8 @@
 import type { ResourceKind } from '../kind.js';
 import { keyValueSchema, type KeyValueSpec, type KeyValueSpecInput } from './schema.js';
 import { KV_PREFIX, keyValueFromApi, keyValueToApi, kvStreamName } from './map.js';
-import { KV_DURATIONS, KV_FEATURES, KV_IMMUTABLE, KV_SPEC_FIELDS, normaliseKeyValue } from './diff.js';
+import { KV_DURATIONS, KV_FEATURES, KV_IMMUTABLE, KV_SPEC_FIELDS } from './diff.js';
+import { normaliseStream } from '../stream/diff.js';
 
 export const keyValueKind: ResourceKind<KeyValueSpec> = {
   kind: 'KeyValue',
@@ -11,7 +12,8 @@ export const keyValueKind: ResourceKind<KeyValueSpec> = {
   target: (s) => ({ type: 'stream', stream: kvStreamName(s.bucket) }),
   toApi: keyValueToApi,
   fromApi: keyValueFromApi,
-  normalise: normaliseKeyValue,
+  // a bucket is a stream on the server: its config normalises exactly like a stream config
+  normalise: normaliseStream,
   immutable: KV_IMMUTABLE,
   features: KV_FEATURES,
   specFields: KV_SPEC_FIELDS,
@@ -19,5 +21,5 @@ export const keyValueKind: ResourceKind<KeyValueSpec> = {
   claims: (c) => String(c.name).startsWith(KV_PREFIX),
 };
 
-export { keyValueSchema, keyValueToApi, keyValueFromApi, normaliseKeyValue };
+export { keyValueSchema, keyValueToApi, keyValueFromApi };
 export type { KeyValueSpec, KeyValueSpecInput };

@@ -1,10 +1,6 @@
-/** An object store is a stream on the server, so its config normalises exactly like a stream config. */
-import type { ApiConfig, FeatureGate, ImmutableRule } from '../kind.js';
-import { normaliseStream, STREAM_IMMUTABLE } from '../stream/diff.js';
-
-export function normaliseObjectStore(config: ApiConfig): ApiConfig {
-  return normaliseStream(config);
-}
+/** An object store is a stream on the server: it normalises as a stream (normaliseStream); these are its rules and fields. */
+import type { FeatureGate, ImmutableRule } from '../kind.js';
+import { STREAM_IMMUTABLE } from '../stream/diff.js';
 
 /** The stream rules that an ObjectStore spec can run into. */
 export const OBJ_IMMUTABLE: readonly ImmutableRule[] = STREAM_IMMUTABLE.filter((r) => r.field === 'storage');

@@ -1,7 +1,8 @@
 import type { ResourceKind } from '../kind.js';
 import { objectStoreSchema, type ObjectStoreSpec, type ObjectStoreSpecInput } from './schema.js';
 import { OBJ_PREFIX, objectStoreFromApi, objectStoreToApi, objStreamName } from './map.js';
-import { normaliseObjectStore, OBJ_DURATIONS, OBJ_FEATURES, OBJ_IMMUTABLE, OBJ_SPEC_FIELDS } from './diff.js';
+import { OBJ_DURATIONS, OBJ_FEATURES, OBJ_IMMUTABLE, OBJ_SPEC_FIELDS } from './diff.js';
+import { normaliseStream } from '../stream/diff.js';
 
 export const objectStoreKind: ResourceKind<ObjectStoreSpec> = {
   kind: 'ObjectStore',
@@ -11,7 +12,8 @@ export const objectStoreKind: ResourceKind<ObjectStoreSpec> = {
   target: (s) => ({ type: 'stream', stream: objStreamName(s.bucket) }),
   toApi: objectStoreToApi,
   fromApi: objectStoreFromApi,
-  normalise: normaliseObjectStore,
+  // an object store is a stream on the server: its config normalises exactly like a stream config
+  normalise: normaliseStream,
   immutable: OBJ_IMMUTABLE,
   features: OBJ_FEATURES,
   specFields: OBJ_SPEC_FIELDS,
@@ -19,5 +21,5 @@ export const objectStoreKind: ResourceKind<ObjectStoreSpec> = {
   claims: (c) => String(c.name).startsWith(OBJ_PREFIX),
 };
 
-export { objectStoreSchema, objectStoreToApi, objectStoreFromApi, normaliseObjectStore };
+export { objectStoreSchema, objectStoreToApi, objectStoreFromApi };
 export type { ObjectStoreSpec, ObjectStoreSpecInput };
