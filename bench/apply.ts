@@ -385,8 +385,12 @@ async function noopRounds(c: Conns, resources: Resource[], concurrency: number, 
 
 const foreign = (cpu: CpuSample | undefined) => (cpu ? `; CPU: ours ${cpu.oursS} s, other processes ${cpu.foreignS} s` : '');
 
-function medianOf<T>(xs: readonly T[], f: (x: T) => number): number {
-  return median(xs.map(f));
+/** The number fields of T. */
+type NumberField<T> = { [K in keyof T]-?: T[K] extends number ? K : never }[keyof T];
+
+/** The median of each of the `fields` over `runs`, in that order. */
+function medians<T, K extends NumberField<T>>(runs: readonly T[], fields: readonly K[]): Record<K, number> {
+  return Object.fromEntries(fields.map((f) => [f, median(runs.map((x) => x[f] as number))])) as Record<K, number>;
 }
 
 export async function runApplyBench(o: ParsedOptions): Promise<BenchResult> {
@@ -487,30 +491,14 @@ interface Measured {
 
 function report(m: Measured): BenchResult {
   const a = {
-    totalMs: medianOf(m.applyRuns, (x) => x.totalMs),
-    parseMs: medianOf(m.applyRuns, (x) => x.parseMs),
-    validateMs: medianOf(m.applyRuns, (x) => x.validateMs),
-    readLiveMs: medianOf(m.applyRuns, (x) => x.readLiveMs),
-    planMs: medianOf(m.applyRuns, (x) => x.planMs),
-    applyMs: medianOf(m.applyRuns, (x) => x.applyMs),
-    streamPhaseMs: medianOf(m.applyRuns, (x) => x.streamPhaseMs),
-    consumerPhaseMs: medianOf(m.applyRuns, (x) => x.consumerPhaseMs),
+    ...medians(m.applyRuns, ['totalMs', 'parseMs', 'validateMs', 'readLiveMs', 'planMs', 'applyMs', 'streamPhaseMs', 'consumerPhaseMs']),
     retries: m.applyRuns.reduce((s, x) => s + x.retries, 0),
   };
   const b = {
-    totalMs: medianOf(m.rawRuns, (x) => x.totalMs),
-    streamsMs: medianOf(m.rawRuns, (x) => x.streamsMs),
-    consumersMs: medianOf(m.rawRuns, (x) => x.consumersMs),
+    ...medians(m.rawRuns, ['totalMs', 'streamsMs', 'consumersMs']),
     errors: m.rawRuns.reduce((s, x) => s + x.errors, 0),
   };
-  const e = {
-    planTotalMs: medianOf(m.noop, (x) => x.planTotalMs),
-    readLiveMs: medianOf(m.noop, (x) => x.readLiveMs),
-    planMs: medianOf(m.noop, (x) => x.planMs),
-    rawMs: medianOf(m.noop, (x) => x.rawMs),
-    rawStreamsMs: medianOf(m.noop, (x) => x.rawStreamsMs),
-    rawConsumersMs: medianOf(m.noop, (x) => x.rawConsumersMs),
-  };
+  const e = medians(m.noop, ['planTotalMs', 'readLiveMs', 'planMs', 'rawMs', 'rawStreamsMs', 'rawConsumersMs']);
   const n = m.n;
   const perStreamApply = a.streamPhaseMs / n;
   const perOpApply = a.totalMs / m.ops;
