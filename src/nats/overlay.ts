@@ -6,10 +6,8 @@
  */
 import { readFile } from 'node:fs/promises';
 import { JkError } from '../errors.js';
+import type { FileOrSecret } from '../resources/account/map.js';
 import type { ConnectionSettings } from './settings.js';
-
-/** A file path, or a key of a Kubernetes Secret (resolvable only by the Kubernetes controller). */
-export type FileOrSecret = string | { secretName: string; key: string };
 
 export interface ConnectionLayer {
   /** for messages: "Account/payments", "Stream/orders spec" */
