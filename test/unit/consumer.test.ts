@@ -4,6 +4,7 @@ import {
   consumerFromApi, consumerKind, consumerSchema, consumerToApi, normaliseConsumer,
 } from '../../src/resources/consumer/index.js';
 import { deepEqual, type ApiConfig } from '../../src/resources/kind.js';
+import { diffConfigs } from '../../src/plan/plan.js';
 
 const S = 1_000_000_000;
 const toApi = (spec: Record<string, unknown>): ApiConfig => consumerToApi(consumerSchema.parse(spec));
@@ -16,13 +17,9 @@ function issueAt(spec: Record<string, unknown>, path: (string | number)[]) {
   return r.error!.issues.find((i) => deepEqual(i.path, path));
 }
 
-/** The immutable rules a change from live to desired trips, by field. */
+/** The immutable rules a change from live to desired trips, by field (as the plan classifies them). */
 function refused(live: ApiConfig, desired: ApiConfig): string[] {
-  const l = normaliseConsumer(live);
-  const d = normaliseConsumer(desired);
-  return consumerKind.immutable
-    .filter((r) => !deepEqual(l[r.field], d[r.field]) && (r.when ? r.when(l[r.field], d[r.field]) : true))
-    .map((r) => r.field);
+  return diffConfigs(consumerKind, desired, live).filter((f) => f.immutable).map((f) => f.apiField);
 }
 
 describe('consumer seed manifests', () => {
