@@ -29,24 +29,28 @@ function resourceLayer(r: Resource): ConnectionLayer | undefined {
   return layer.servers || layer.creds || layer.nkey || layer.tls || layer.jsDomain ? layer : undefined;
 }
 
-function accountLayer(r: Resource, accounts: Map<string, Resource>): ConnectionLayer | undefined {
-  const name = (r.spec as ConnectionSpec).account;
-  if (!name) return undefined;
-  const account = accounts.get(`${r.namespace ?? ''}/${name}`);
-  if (!account) return undefined; // validation reports unknown accounts (JK1011)
-  return { origin: `Account/${name}`, ...accountConnection(account.spec as AccountSpec) };
+function accountLayer(account: Resource): ConnectionLayer {
+  return { origin: `Account/${account.name}`, ...accountConnection(account.spec as AccountSpec) };
 }
 
 /** Groups resources (those with a server target) by the connection they resolve to. */
 export async function groupByConnection(resources: readonly Resource[], base: ConnectionSettings): Promise<ConnectionGroup[]> {
   const accounts = new Map(resources.filter((r) => r.kind === 'Account').map((r) => [`${r.namespace ?? ''}/${r.name}`, r]));
+  // the base overlaid by each Account once (it may read token and user files), not once per resource naming it
+  const viaAccount = new Map<Resource, Promise<ConnectionSettings>>();
+  const accountSettings = (account: Resource): Promise<ConnectionSettings> => {
+    if (!viaAccount.has(account)) viaAccount.set(account, overlaySettings(base, accountLayer(account)));
+    return viaAccount.get(account)!;
+  };
   const groups = new Map<string, ConnectionGroup>();
   for (const r of resources) {
     if (!r.target) continue;
-    let settings = base;
-    for (const layer of [accountLayer(r, accounts), resourceLayer(r)]) {
-      if (layer) settings = await overlaySettings(settings, layer);
-    }
+    const name = (r.spec as ConnectionSpec).account;
+    // validation reports unknown accounts (JK1011)
+    const account = name ? accounts.get(`${r.namespace ?? ''}/${name}`) : undefined;
+    let settings = account ? await accountSettings(account) : base;
+    const own = resourceLayer(r);
+    if (own) settings = await overlaySettings(settings, own);
     const key = settingsKey(settings);
     const g = groups.get(key) ?? { settings, resources: [] };
     g.resources.push(r);

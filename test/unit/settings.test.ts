@@ -8,7 +8,10 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { groupByConnection } from '../../src/apply/connections.js';
 import { JkError } from '../../src/errors.js';
+import { validateDocuments } from '../../src/manifests/validate.js';
+import { parseManifests } from '../../src/manifests/load.js';
 import { splitUrlAuth } from '../../src/nats/admin.js';
 import { contextToSettings } from '../../src/nats/context.js';
 import { overlaySettings, settingsKey, type ConnectionLayer } from '../../src/nats/overlay.js';
@@ -225,5 +228,37 @@ describe('user info in server URLs (splitUrlAuth)', () => {
 
   it('leaves URLs without user info as they are', () => {
     assert.deepEqual(splitUrlAuth(['nats://h:4222', '[::1]:4222']), { servers: ['nats://h:4222', '[::1]:4222'] });
+  });
+});
+
+describe('groupByConnection (one connection per distinct target)', () => {
+  const base: ConnectionSettings = { servers: ['nats://base:4222'], origin: '--server' };
+  const resources = (tokenFile: string) => {
+    const docs = [
+      `apiVersion: jetstream.nats.io/v1beta2\nkind: Account\nmetadata: { name: edge }\nspec: { servers: [nats://edge:4222], token: { token: ${tokenFile} } }`,
+      ...['A', 'B', 'C'].map((n) => `apiVersion: jetstream.nats.io/v1beta2\nkind: Stream\nmetadata: { name: ${n.toLowerCase()} }\nspec: { name: ${n}, account: edge }`),
+      'apiVersion: jetstream.nats.io/v1beta2\nkind: Stream\nmetadata: { name: own }\nspec: { name: OWN, account: edge, servers: [nats://own:4222] }',
+      'apiVersion: jetstream.nats.io/v1beta2\nkind: Stream\nmetadata: { name: plain }\nspec: { name: PLAIN }',
+    ];
+    const v = validateDocuments(parseManifests(docs.join('\n---\n'), 'm.yaml'));
+    assert.deepEqual(v.errors, []);
+    return v.resources;
+  };
+
+  it('resources naming the same Account share its settings; their own fields and no Account make other groups', async () => {
+    const groups = await groupByConnection(resources(file('edge-token', `${TOKEN}\n`)), base);
+    assert.deepEqual(groups.map((g) => [g.settings.servers, g.settings.token, g.settings.origin, g.resources.map((r) => r.name)]), [
+      [['nats://edge:4222'], TOKEN, '--server + Account/edge', ['a', 'b', 'c']],
+      [['nats://own:4222'], TOKEN, '--server + Account/edge + Stream/own', ['own']],
+      [['nats://base:4222'], undefined, '--server', ['plain']],
+    ]);
+  });
+
+  it('an Account whose token file cannot be read is JK2004 naming the Account', async () => {
+    await assert.rejects(groupByConnection(resources(join(dir, 'missing-token')), base), (e) => {
+      assert.ok(e instanceof JkError);
+      assert.deepEqual([e.code, e.resource], ['JK2004', 'Account/edge']);
+      return true;
+    });
   });
 });
