@@ -12,7 +12,7 @@ import { loadManifests } from '../manifests/load.js';
 import { validateDocuments, type Resource, type ValidationResult } from '../manifests/validate.js';
 import { JetStreamAdmin } from '../nats/admin.js';
 import { natsConfigDir, readContext, selectedContext } from '../nats/context.js';
-import type { ConnectionSettings } from '../nats/settings.js';
+import { splitServerUrls, type ConnectionSettings } from '../nats/settings.js';
 import { groupByConnection, type ConnectionGroup } from '../apply/connections.js';
 import { isOurServer, readClusterState, type ClusterState } from '../local/cluster.js';
 
@@ -84,9 +84,9 @@ export async function resolveSettings(o: GlobalOptions): Promise<ConnectionSetti
   const env = process.env;
   const configDir = natsConfigDir(homedir(), env.XDG_CONFIG_HOME);
   let s: ConnectionSettings;
-  if (o.server) s = { servers: splitUrls(o.server), origin: '--server' };
+  if (o.server) s = { servers: splitServerUrls(o.server), origin: '--server' };
   else if (o.context) s = await readContext(o.context, configDir);
-  else if (env.NATS_URL) s = { servers: splitUrls(env.NATS_URL), origin: '$NATS_URL' };
+  else if (env.NATS_URL) s = { servers: splitServerUrls(env.NATS_URL), origin: '$NATS_URL' };
   else {
     const local = runningLocalCluster(localClusterDir(o));
     const selected = local ? undefined : await selectedContext(configDir);
@@ -117,10 +117,6 @@ export function runningLocalCluster(dir: string): ClusterState | undefined {
   } catch {
     return undefined;
   }
-}
-
-function splitUrls(v: string): string[] {
-  return v.split(',').map((u) => u.trim()).filter(Boolean);
 }
 
 export interface ConnectedGroup extends ConnectionGroup {

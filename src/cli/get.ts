@@ -4,13 +4,13 @@ import { JkError } from '../errors.js';
 import { kindOfLiveStream } from '../manifests/export.js';
 import type { LiveSnapshot } from '../nats/admin.js';
 import { formatDuration } from '../resources/duration.js';
-import { kindByAlias, OWNER_KEY } from '../resources/index.js';
+import { kindByAlias, metadataValue, OWNER_KEY } from '../resources/index.js';
 import { action, emit, globalOptions, table, withAdmin } from './common.js';
 
 type Row = Record<string, string | number | boolean | undefined>;
 
 const dur = (v: unknown) => (typeof v === 'number' && v > 0 ? formatDuration(v) : '-');
-const owner = (c: Record<string, unknown>) => (c.metadata as Record<string, string> | undefined)?.[OWNER_KEY] ?? '-';
+const owner = (c: Record<string, unknown>) => metadataValue(c, OWNER_KEY) ?? '-';
 
 function streamRows(live: LiveSnapshot, kind: string): Row[] {
   return live.streams.filter((s) => kindOfLiveStream(s.config).kind === kind).map((s) => {
