@@ -51,7 +51,11 @@ export function drillCommand(program: Command): void {
     )
     .option('--target <leader|random|NAME>', 'which server: the stream leader, a random replica, or server name(s) n1[,n2]', 'leader')
     .option('--count <n>', 'servers to take down: 1 (quorum kept) or 2 of 3 (no quorum)')
-    .option('--partition', 'stop the target(s) with SIGSTOP and continue them with SIGCONT instead of SIGKILL and restart (partition simulated with SIGSTOP)')
+    .option(
+      '--partition',
+      'partition the target(s) instead of SIGKILL and restart: on a cluster started with `jetkeeper up --netns` their network is cut ' +
+        '(veth down) and healed; otherwise they are stopped with SIGSTOP and continued with SIGCONT (partition simulated with SIGSTOP, said so in the report)',
+    )
     .option('--duration <dur>', 'publishing time (longer when the restart takes longer)', '20s')
     .option('--down <dur>', 'how long the targets stay down (default 35% of --duration)')
     .option('--rate <n>', 'acked publishes per second (0: as fast as 64 in flight allow)', '1000')

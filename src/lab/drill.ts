@@ -2,13 +2,18 @@
  * `jetkeeper drill kill-server`: a failure drill against a local cluster (the `jetkeeper up` one).
  *
  * It creates its own R3 file stream (DRILL_<ts>) and a durable pull consumer, publishes acked messages
- * with message IDs at a steady rate while consuming them, kills `count` servers (SIGKILL; or SIGSTOP
- * for --partition), keeps them down, restarts them (SIGCONT), waits until the replicas are current
- * again and then checks, by reading the whole stream back, that no acked message is missing.
+ * with message IDs at a steady rate while consuming them, kills `count` servers (SIGKILL), keeps them
+ * down, restarts them, waits until the replicas are current again and then checks, by reading the
+ * whole stream back, that no acked message is missing.
+ *
+ * --partition: on a cluster started in network namespaces (`jetkeeper up --netns`) the targets are cut
+ * off the network (their veth port on the cluster's bridge goes down; they keep running) and healed
+ * afterwards. On any other cluster it falls back to SIGSTOP/SIGCONT, and the report says so.
  *
  * Safety: it only signals servers recorded in the cluster's cluster.json (LocalCluster checks each pid
- * is still that server), always brings them back (also on errors and Ctrl-C), and only ever deletes
- * the one stream it created. It never deletes or purges anything else.
+ * is still that server), only touches links of the cluster's own namespaces, always brings the servers
+ * back (also on errors and Ctrl-C), and only ever deletes the one stream it created. It never deletes
+ * or purges anything else.
  *
  * Measurements ("each server's own view"): every server's /jsz is polled on its monitor port; the
  * stream has a leader when some live server reports itself as the stream leader. Replicas are
@@ -33,7 +38,7 @@ export interface KillServerDrillOptions {
   target?: string;
   /** servers to take down: 1 (default) or 2 */
   count?: number;
-  /** SIGSTOP/SIGCONT instead of SIGKILL/restart */
+  /** cut the targets' network (netns cluster), else SIGSTOP/SIGCONT, instead of SIGKILL/restart */
   partition?: boolean;
   /** publishing time (default 20 s; longer when the restart takes longer: until 3 s after it) */
   durationMs?: number;
@@ -57,8 +62,10 @@ export interface KillServerDrillReport {
   stream: { name: string; subject: string; replicas: number; storage: 'file' };
   config: { target: string; count: number; partition: boolean; duration_ms: number; rate: number; down_ms: number; size: number; retry_budget_ms: number };
   action: {
-    /** SIGKILL + restart, or SIGSTOP + SIGCONT */
-    method: 'SIGKILL' | 'SIGSTOP';
+    /** SIGKILL + restart; network: bridge port down + up (netns cluster); SIGSTOP + SIGCONT (partition fallback) */
+    method: 'SIGKILL' | 'SIGSTOP' | 'network';
+    /** how --partition was done: `network (netns veth down)`, `SIGSTOP (...)`; null without --partition */
+    partition: string | null;
     note: string | null;
     targets: string[];
     leader_before: string | null;
@@ -132,13 +139,16 @@ export interface KillServerDrillReport {
 }
 
 const MONITOR_INTERVAL_MS = 250;
+/** raft heartbeats are about 1 s apart: a replica silent for longer than 3 s is not counted current */
+const REPLICA_SILENT_NS = 3_000_000_000;
 /** a publish is retried (same message ID, jittered backoff) for this long before it counts as failed */
 const RETRY_BUDGET_MS = 10_000;
 const POST_RESTART_PUBLISH_MS = 3_000;
 
 interface JszStream {
   name: string;
-  cluster?: { leader?: string; replicas?: { name: string; current?: boolean; offline?: boolean }[] };
+  /** `active`: ns since the server last heard from that replica */
+  cluster?: { leader?: string; replicas?: { name: string; current?: boolean; offline?: boolean; active?: number }[] };
   state?: { messages?: number; last_seq?: number };
 }
 interface JszBody {
@@ -163,7 +173,9 @@ async function serverView(s: ServerState, stream: string, timeoutMs = 800): Prom
       for (const st of acc.stream_detail ?? []) {
         if (st.name === stream) {
           const reps = st.cluster?.replicas ?? [];
-          const current = reps.filter((r) => r.current && !r.offline).length;
+          // a replica cut off by a network partition is not "offline" (no connection drops) and stays
+          // "current" for a while: one not heard from for REPLICA_SILENT_NS does not count either
+          const current = reps.filter((r) => r.current && !r.offline && !((r.active ?? 0) > REPLICA_SILENT_NS)).length;
           return { leader: st.cluster?.leader, quorum: 1 + current > (1 + reps.length) / 2, lastSeq: st.state?.last_seq ?? 0, messages: st.state?.messages ?? 0 };
         }
       }
@@ -283,6 +295,8 @@ export async function runKillServerDrill(opts: KillServerDrillOptions): Promise<
   const killAtMs = Math.round(Math.min(5_000, Math.max(1_000, durationMs * 0.25)));
   const recoveryTimeoutMs = opts.recoveryTimeoutMs ?? 60_000;
   const partition = !!opts.partition;
+  /** --partition on a netns cluster: cut the network instead of SIGSTOP */
+  const network = partition && cluster.netns !== undefined;
   const targetSpec = (opts.target ?? 'leader').trim();
   const signal = opts.signal;
   // every retrying publish waits on the signal
@@ -309,6 +323,12 @@ export async function runKillServerDrill(opts: KillServerDrillOptions): Promise<
       message: `server(s) ${notRunning.join(', ')} of the local cluster in ${cluster.dir} are not running; a drill starts from a healthy cluster`,
       fix: '`jetkeeper down` and `jetkeeper up` start it again',
     });
+  }
+  // a drill that was killed while its targets were cut off leaves them cut off: connect them again
+  const cutOff = cluster.partitioned();
+  if (cutOff.length) {
+    log(`server(s) ${cutOff.join(', ')} were still cut off the network (an earlier drill was interrupted): healing them first`);
+    for (const n of cutOff) cluster.healServer(n);
   }
   await cluster.waitReady({ timeoutMs: 15_000 });
 
@@ -345,7 +365,10 @@ export async function runKillServerDrill(opts: KillServerDrillOptions): Promise<
   const restore = async (): Promise<void> => {
     const names = [...down];
     if (!names.length) return;
-    if (partition) {
+    if (network) {
+      for (const n of names) cluster.healServer(n);
+      await cluster.waitReady({ timeoutMs: 30_000, only: names });
+    } else if (partition) {
       for (const n of names) signalServer(cluster, n, 'SIGCONT');
       await cluster.waitReady({ timeoutMs: 30_000, only: names });
     } else {
@@ -358,7 +381,20 @@ export async function runKillServerDrill(opts: KillServerDrillOptions): Promise<
     admin = await JetStreamAdmin.connect({ ...opts.settings, name: 'jetkeeper-drill-admin' });
     const replicas = 3;
     log(`creating stream ${streamName} (R${replicas}, file, subject ${subject}) and consumer drill`);
-    await admin.createStream({ name: streamName, subjects: [subject], storage: 'file', num_replicas: replicas, retention: 'limits', discard: 'old' });
+    // Right after servers came back (an earlier drill), the meta leader may still count one of them
+    // offline and refuse to place an R3 stream (10005): wait for that, bounded, before measuring anything.
+    const placeDeadline = performance.now() + 60_000;
+    for (let loggedWait = false; ; ) {
+      try {
+        await admin.createStream({ name: streamName, subjects: [subject], storage: 'file', num_replicas: replicas, retention: 'limits', discard: 'old' });
+        break;
+      } catch (e) {
+        if (!/err_code 10005\b/.test((e as Error).message) || performance.now() > placeDeadline || signal?.aborted) throw e;
+        if (!loggedWait) log(`the cluster cannot place an R3 stream yet (${(e as Error).message.split('\n')[0]}): waiting up to 60s`);
+        loggedWait = true;
+        await sleep(1_000, signal);
+      }
+    }
     created = true;
     await admin.createConsumer(streamName, { durable_name: 'drill', ack_policy: 'explicit', ack_wait: 5_000_000_000, max_ack_pending: 20_000 });
     const si0 = await admin.streamInfo(streamName);
@@ -415,7 +451,10 @@ export async function runKillServerDrill(opts: KillServerDrillOptions): Promise<
     const expectedLost = targets.filter((n) => peers.includes(n)).length >= 2;
     for (const n of targets) down.add(n);
     t.kill = performance.now();
-    if (partition) {
+    if (network) {
+      for (const n of targets) cluster.partitionServer(n);
+      log(`t+${(at(t.kill) / 1000).toFixed(1)}s: cut ${targets.join(', ')} off the network (netns veth down)${targets.includes(leaderBefore ?? '') ? ', the stream leader' : ''}${expectedLost ? ': the stream has no quorum now' : ''}`);
+    } else if (partition) {
       for (const n of targets) signalServer(cluster, n, 'SIGSTOP');
       log(`t+${(at(t.kill) / 1000).toFixed(1)}s: SIGSTOP ${targets.join(', ')} (partition simulated with SIGSTOP)${targets.includes(leaderBefore ?? '') ? ', the stream leader' : ''}`);
     } else {
@@ -437,7 +476,7 @@ export async function runKillServerDrill(opts: KillServerDrillOptions): Promise<
     await sleepUntil(restartAt);
 
     t.restart = performance.now();
-    log(`t+${(at(t.restart) / 1000).toFixed(1)}s: ${partition ? 'SIGCONT' : 'restarting'} ${targets.join(', ')}`);
+    log(`t+${(at(t.restart) / 1000).toFixed(1)}s: ${network ? 'healing the network of' : partition ? 'SIGCONT' : 'restarting'} ${targets.join(', ')}`);
     await restore();
     t.restarted = performance.now();
     await probing;
@@ -466,8 +505,9 @@ export async function runKillServerDrill(opts: KillServerDrillOptions): Promise<
       }
       await sleep(250, signal);
     }
-    if (t.leaderBack !== null) log(`stream leader back ${((t.leaderBack - t.kill) / 1000).toFixed(1)}s after the ${partition ? 'SIGSTOP' : 'kill'}`);
-    log(t.current !== null ? `replicas current ${((t.current - t.restarted) / 1000).toFixed(1)}s after the restart` : `replicas NOT current within ${recoveryTimeoutMs / 1000}s of the restart`);
+    if (t.leaderBack !== null) log(`stream leader back ${((t.leaderBack - t.kill) / 1000).toFixed(1)}s after the ${network ? 'partition' : partition ? 'SIGSTOP' : 'kill'}`);
+    const theRestart = network ? 'healing' : 'the restart';
+    log(t.current !== null ? `replicas current ${((t.current - t.restarted) / 1000).toFixed(1)}s after ${theRestart}` : `replicas NOT current within ${recoveryTimeoutMs / 1000}s of ${theRestart}`);
 
     await sleepUntil(Math.max(t.t0 + durationMs, t.restarted + POST_RESTART_PUBLISH_MS));
     publisher.stop();
@@ -579,12 +619,18 @@ export async function runKillServerDrill(opts: KillServerDrillOptions): Promise<
     stream: { name: streamName, subject, replicas: 3, storage: 'file' },
     config: { target: targetSpec, count: takeDown, partition, duration_ms: durationMs, rate, down_ms: downMs, size, retry_budget_ms: RETRY_BUDGET_MS },
     action: {
-      method: partition ? 'SIGSTOP' : 'SIGKILL',
-      note: partition
-        ? 'partition simulated with SIGSTOP: the servers all listen on 127.0.0.1 in one network namespace and a running process cannot be moved into another, ' +
-          'so cutting one off with namespaces is not simple or safe here. A stopped server keeps its connections open and answers nothing, which is what ' +
-          'its peers and clients see of a partitioned server; unlike a real partition it does not go on running on its own side meanwhile'
-        : null,
+      method: network ? 'network' : partition ? 'SIGSTOP' : 'SIGKILL',
+      partition: network ? 'network (netns veth down)' : partition ? 'SIGSTOP (no network namespaces)' : null,
+      note: network
+        ? `partition: network (netns veth down): each target runs in its own network namespace; its veth port on the cluster's bridge (namespace ${cluster.netns?.hub}) ` +
+          'was set down, so it kept running on its own side but reached neither its peers nor the clients (packets dropped, connections left open), ' +
+          'and was set up again to heal'
+        : partition
+          ? 'partition simulated with SIGSTOP: this cluster was not started in network namespaces (`jetkeeper up --netns`, which needs Linux, root and iproute2); ' +
+            'its servers all listen on 127.0.0.1 in one network namespace and a running process cannot be moved into another. A stopped server keeps its ' +
+            'connections open and answers nothing, which is what its peers and clients see of a partitioned server; unlike a real partition it does not go ' +
+            'on running on its own side meanwhile'
+          : null,
       targets,
       leader_before: leaderBefore,
       killed_leader: !!leaderBefore && targets.includes(leaderBefore),
@@ -655,20 +701,25 @@ export function formatDrillReport(r: KillServerDrillReport): string {
   const a = r.action;
   const p = r.publish;
   const l = p.latency_ms;
-  const what = a.method === 'SIGSTOP' ? 'SIGSTOP/SIGCONT (partition simulated with SIGSTOP)' : 'SIGKILL + restart';
+  const what =
+    a.method === 'network' ? 'network partition (netns veth down, then up)' : a.method === 'SIGSTOP' ? 'SIGSTOP/SIGCONT (partition simulated with SIGSTOP)' : 'SIGKILL + restart';
+  const [downWord, upWord, cutWord] =
+    a.method === 'network' ? ['cut off', 'healed', 'partition'] : a.method === 'SIGSTOP' ? ['stopped', 'continued', 'stop'] : ['killed', 'restarted', 'kill'];
+  const theRestart = a.method === 'network' ? 'healing' : 'the restart';
   const lines = [
     `drill kill-server: ${what} of ${a.targets.join(', ') || '-'} (${a.targets.length} of ${r.cluster.servers.length}${a.killed_leader ? `, stream leader ${a.leader_before} among them` : a.leader_before ? `; stream leader was ${a.leader_before}` : ''}) on nats-server ${r.cluster.version}`,
     `  stream ${r.stream.name} R${r.stream.replicas} file; ${r.config.rate || 'max'} msgs/s for ${s1(r.config.duration_ms)}, down for ${s1(r.config.down_ms)}; clients on ${a.clients_on.join(', ')}`,
-    `  timeline: ${a.method === 'SIGSTOP' ? 'stopped' : 'killed'} at ${s1(r.timeline_ms.kill)}, ${a.method === 'SIGSTOP' ? 'continued' : 'restarted'} at ${s1(r.timeline_ms.restart)} (ready at ${s1(r.timeline_ms.restarted)}), publishing until ${s1(r.timeline_ms.publish_end)}`,
+    ...(a.partition ? [`  partition: ${a.partition}${a.method === 'SIGSTOP' ? '; `jetkeeper up --netns` starts a cluster whose network a drill can cut' : ''}`] : []),
+    `  timeline: ${downWord} at ${s1(r.timeline_ms.kill)}, ${upWord} at ${s1(r.timeline_ms.restart)} (ready at ${s1(r.timeline_ms.restarted)}), publishing until ${s1(r.timeline_ms.publish_end)}`,
     `  publishes: ${p.attempted} attempted, ${p.acked} acked, ${p.failed} failed (gave up after ${s1(r.config.retry_budget_ms)} of retries with the same message ID); ${p.retried} retries; failed attempts: ${kv(p.errors)}`,
     `  publish latency: p50 ${l.p50}ms  p90 ${l.p90}ms  p99 ${l.p99}ms  p99.9 ${l.p999}ms  max ${l.max}ms; longest gap between acks ${s1(p.longest_ack_gap_ms)}; ${p.rate_achieved} acked/s`,
     !a.killed_leader && r.leader.leaderless_ms === 0 && r.leader.after === r.leader.before
       ? `  stream leader: ${r.leader.before ?? '?'} kept throughout (it was not taken down)`
-      : `  stream leader: ${r.leader.before ?? '?'} → ${r.leader.after ?? 'none'}; no leader (with quorum) for ${s1(r.leader.leaderless_ms)} in total; back ${s1(r.leader.back_after_kill_ms)} after the ${a.method === 'SIGSTOP' ? 'stop' : 'kill'}`,
+      : `  stream leader: ${r.leader.before ?? '?'} → ${r.leader.after ?? 'none'}; no leader (with quorum) for ${s1(r.leader.leaderless_ms)} in total; back ${s1(r.leader.back_after_kill_ms)} after the ${cutWord}`,
     r.quorum.expected_lost
-      ? `  quorum: ${r.quorum.lost_while_down ? 'no quorum while down' : 'UNEXPECTED: publishes were acked while a majority was down'} (${p.acked_while_down} acked while down; API probes: ${fmtProbes(r.quorum.probes_while_down)}); ${r.quorum.regained ? `regained after the restart (leader back ${s1(r.leader.back_after_restart_ms)} after it, ${p.acked_after_restart} acked since)` : 'NOT regained'}`
-      : `  quorum: kept (${p.acked_while_down} acked while down; API probes: ${fmtProbes(r.quorum.probes_while_down)}); ${r.quorum.regained ? `${p.acked_after_restart} acked after the restart` : 'NOT regained after the restart'}`,
-    `  replicas: ${r.replicas.current_after_restart_ms !== null ? `current ${s1(r.replicas.current_after_restart_ms)} after the restart` : 'NOT current'}; each server's own /jsz ${r.replicas.views_agree ? 'agrees' : 'DISAGREES'} (last seq ${Object.entries(r.replicas.last_seq_by_server).map(([k, v]) => `${k}=${v ?? '?'}`).join(' ')})`,
+      ? `  quorum: ${r.quorum.lost_while_down ? 'no quorum while down' : 'UNEXPECTED: publishes were acked while a majority was down'} (${p.acked_while_down} acked while down; API probes: ${fmtProbes(r.quorum.probes_while_down)}); ${r.quorum.regained ? `regained after ${theRestart} (leader back ${s1(r.leader.back_after_restart_ms)} after it, ${p.acked_after_restart} acked since)` : 'NOT regained'}`
+      : `  quorum: kept (${p.acked_while_down} acked while down; API probes: ${fmtProbes(r.quorum.probes_while_down)}); ${r.quorum.regained ? `${p.acked_after_restart} acked after ${theRestart}` : `NOT regained after ${theRestart}`}`,
+    `  replicas: ${r.replicas.current_after_restart_ms !== null ? `current ${s1(r.replicas.current_after_restart_ms)} after ${theRestart}` : 'NOT current'}; each server's own /jsz ${r.replicas.views_agree ? 'agrees' : 'DISAGREES'} (last seq ${Object.entries(r.replicas.last_seq_by_server).map(([k, v]) => `${k}=${v ?? '?'}`).join(' ')})`,
     `  messages: ${r.messages.in_stream} in the stream${r.messages.readback_complete ? '' : ' (readback INCOMPLETE)'}; acked missing: ${r.messages.acked_missing ?? 'not checked'}${r.messages.acked_missing_sample.length ? ` (${r.messages.acked_missing_sample.slice(0, 5).join(', ')}…)` : ''}; duplicates: ${r.messages.duplicates_in_stream}; stored but not acked: ${r.messages.stored_not_acked}`,
     `  consumer: ${r.consumer.deliveries} deliveries (${r.consumer.unique} distinct, ${r.consumer.redelivered} redelivered); acked never delivered: ${r.consumer.acked_never_delivered}${r.consumer.drained ? '' : ' (not drained)'}`,
     `  cleanup: stream ${r.cleanup.stream_deleted ? 'deleted' : 'NOT deleted'}; servers ${r.cleanup.servers_restored ? 'all running' : 'NOT all restored'}${r.cleanup.error ? ` (${r.cleanup.error})` : ''}`,
