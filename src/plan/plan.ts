@@ -103,7 +103,7 @@ export function plan(desired: readonly Resource[], live: LiveState, opts: PlanOp
         fix: 'run without --prune (nothing is deleted), or upgrade nats-server to 2.10 or newer',
       });
     }
-    changes.push(...planPrune(opts.declared ?? desired, live, opts.owner));
+    changes.push(...planPrune(opts.declared ?? desired, live, opts.owner, replacedStreams));
   }
   return { serverVersion: live.serverVersion, owner: opts.owner, changes };
 }
@@ -212,11 +212,15 @@ function streamLoss(name: string, state: LiveState['streams'][number]['state']):
   return `deletes stream ${name}${state ? ` and its ${state.messages} messages (${state.bytes} bytes)` : ''}`;
 }
 
-/** Deletes for resources this owner created that are no longer declared. */
-function planPrune(desired: readonly Resource[], live: LiveState, owner: string): Change[] {
+/**
+ * Deletes for resources this owner created that are no longer declared. Consumers of streams
+ * that go away anyway (deleted here, or replaced) are not listed again: the stream's change
+ * already names them as lost.
+ */
+function planPrune(desired: readonly Resource[], live: LiveState, owner: string, replacedStreams: ReadonlySet<string>): Change[] {
   const declared = new Set(desired.filter((r) => r.target).map((r) => targetKey(r.target!)));
   const out: Change[] = [];
-  const deletedStreams = new Set<string>();
+  const deletedStreams = new Set<string>(replacedStreams);
   const undeclaredOwned = (t: Target, config: ApiConfig) => !declared.has(targetKey(t)) && metadataValue(config, OWNER_KEY) === owner;
   for (const s of live.streams) {
     const target: Target = { type: 'stream', stream: String(s.config.name) };

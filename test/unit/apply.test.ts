@@ -67,3 +67,20 @@ test('plan --prune on a server without metadata (before 2.10) is refused with JK
   assert.throws(() => plan([], { serverVersion: '2.9.10', streams: [], consumers: [] }, { owner: 'default', prune: true }), (e: unknown) => e instanceof JkError && e.code === 'JK3006');
   assert.equal(plan([], { serverVersion: '2.10.0', streams: [], consumers: [] }, { owner: 'default', prune: true }).changes.length, 0);
 });
+
+test('with --prune, an owned undeclared consumer of a replaced stream is named once (in the replace), not also deleted', async () => {
+  const { plan, summarize } = await import('../../src/plan/plan.js');
+  const { parseManifests } = await import('../../src/manifests/load.js');
+  const { validateDocuments } = await import('../../src/manifests/validate.js');
+  const { resources } = validateDocuments(parseManifests('apiVersion: jetstream.nats.io/v1beta2\nkind: Stream\nmetadata: {name: o}\nspec: {name: O, subjects: [o.>], storage: memory}\n', 'o.yaml'));
+  const owned = { 'jetkeeper.io/owner': 'default' };
+  const live = {
+    serverVersion: '2.15.2',
+    streams: [{ config: { name: 'O', subjects: ['o.>'], storage: 'file', max_age: 8760 * 3600e9, metadata: owned }, state: { messages: 3, bytes: 300 } }],
+    consumers: [{ stream: 'O', name: 'old', config: { durable_name: 'old', name: 'old', ack_policy: 'explicit', metadata: owned } }],
+  };
+  const p = plan(resources, live, { owner: 'default', prune: true });
+  assert.deepEqual(p.changes.map((c) => `${c.action} ${c.key}`), ['replace Stream/O']);
+  assert.match(p.changes[0].dataLoss ?? '', /consumers old/);
+  assert.equal(summarize(p).delete, 0);
+});
