@@ -20,6 +20,7 @@ import {
   type ServerState,
 } from '../../src/local/cluster.js';
 import { makeTempDir, startTestCluster, testServerBin } from '../helpers/servers.js';
+import { eventually, mon } from '../helpers/monitor.js';
 
 interface Varz {
   server_name: string;
@@ -32,27 +33,6 @@ interface Jsz {
 interface Routez {
   num_routes: number;
   routes: { remote_id: string }[];
-}
-
-async function mon<T>(s: ServerState, path: string): Promise<T> {
-  const res = await fetch(`${s.monitorUrl}${path}`, { signal: AbortSignal.timeout(2_000) });
-  assert.equal(res.status, 200, `${s.name} ${path}`);
-  return (await res.json()) as T;
-}
-
-async function eventually<T>(what: string, fn: () => Promise<T | undefined>, timeoutMs = 30_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  let last: unknown;
-  for (;;) {
-    try {
-      const v = await fn();
-      if (v !== undefined) return v;
-    } catch (e) {
-      last = e;
-    }
-    if (Date.now() > deadline) assert.fail(`timed out waiting for ${what}${last ? `: ${String(last)}` : ''}`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
 }
 
 /** The meta leader every one of `servers` agrees on, once they do and it is not `notLeader`. */

@@ -17,6 +17,7 @@ import { openCluster, readClusterState, startCluster, type LocalCluster, type Se
 import { ipBinary, probeNetns, processExe, runsInNamespace } from '../../src/local/netns.js';
 import { serverVersion } from '../../src/local/binary.js';
 import { testServerBin } from '../helpers/servers.js';
+import { eventually, mon } from '../helpers/monitor.js';
 
 const root = fileURLToPath(new URL('../../../', import.meta.url));
 const jkBin = join(root, 'bin', 'jetkeeper.js');
@@ -48,27 +49,6 @@ function leftBehind(prefix: string): string[] {
 function hostRoutesTo(subnet: string): string[] {
   const routes = JSON.parse(spawnSync(ipBinary()!, ['-j', '-4', 'route', 'show', 'table', 'all'], { encoding: 'utf8' }).stdout || '[]') as { dst?: string; dev?: string }[];
   return routes.filter((r) => r.dst === subnet || r.dst?.startsWith(subnet.split('.').slice(0, 3).join('.') + '.')).map((r) => `${r.dst} dev ${r.dev}`);
-}
-
-async function mon<T>(s: ServerState, path: string): Promise<T> {
-  const res = await fetch(`${s.monitorUrl}${path}`, { signal: AbortSignal.timeout(2_000) });
-  assert.equal(res.status, 200, `${s.name} ${path}`);
-  return (await res.json()) as T;
-}
-
-async function eventually<T>(what: string, fn: () => Promise<T | undefined>, timeoutMs = 30_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  let last: unknown;
-  for (;;) {
-    try {
-      const v = await fn();
-      if (v !== undefined) return v;
-    } catch (e) {
-      last = e;
-    }
-    if (Date.now() > deadline) assert.fail(`timed out waiting for ${what}${last ? `: ${String(last)}` : ''}`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
 }
 
 const support = probeNetns();
