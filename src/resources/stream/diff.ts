@@ -40,11 +40,28 @@ const STREAM_OPTIONAL = [
   'subject_transform', 'republish', 'consumer_limits', 'metadata',
 ] as const;
 
+/** Limits the server stores as -1 (unlimited) when they are sent as 0. */
+export const STREAM_ZERO_IS_UNLIMITED = [
+  'max_consumers', 'max_msgs', 'max_bytes', 'max_msgs_per_subject', 'max_msg_size',
+] as const;
+
+/** consumer_limits without the entries of 0 (the server leaves them out: no limit). */
+function normaliseConsumerLimits(limits: unknown): ApiConfig | undefined {
+  const out: ApiConfig = {};
+  for (const [k, v] of Object.entries((limits ?? {}) as ApiConfig)) if (v !== 0) out[k] = v;
+  return Object.keys(out).length ? out : undefined;
+}
+
 export function normaliseStream(config: ApiConfig): ApiConfig {
   const out = normaliseWith(config, STREAM_DEFAULTS, STREAM_OPTIONAL);
-  if (out.duplicate_window === undefined) {
+  for (const key of STREAM_ZERO_IS_UNLIMITED) if (out[key] === 0) out[key] = -1;
+  // A duplicate window of 0 asks for the server's default.
+  if (out.duplicate_window === undefined || out.duplicate_window === 0) {
     out.duplicate_window = defaultDuplicateWindow(out.max_age as number);
   }
+  const limits = normaliseConsumerLimits(out.consumer_limits);
+  if (limits) out.consumer_limits = limits;
+  else delete out.consumer_limits;
   if (out.persist_mode === '') out.persist_mode = 'default';
   if (out.mirror) out.mirror = normaliseSource(out.mirror);
   if (Array.isArray(out.sources)) out.sources = out.sources.map(normaliseSource);
