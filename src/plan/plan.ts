@@ -144,8 +144,8 @@ export function planResource(kind: ResourceKind, r: Resource, live: ApiConfig | 
   for (const [k, v] of Object.entries(inherited ?? {})) if (api[k] === undefined && v) api[k] = v;
   const desired = withOwner(api, r, serverVersion, owner);
   const unsupported = kind.features
-    .filter((f) => api[f.field] !== undefined && compareVersions(serverVersion, f.since) < 0)
-    .map((f): FieldChange => ({ apiField: f.field, field: kind.specFields[f.field] ?? f.field, to: api[f.field], since: f.since }));
+    .filter((f) => api[f.field] !== undefined && (!f.uses || f.uses(api[f.field])) && compareVersions(serverVersion, f.since) < 0)
+    .map((f): FieldChange => ({ apiField: f.field, field: f.what ?? kind.specFields[f.field] ?? f.field, to: api[f.field], since: f.since }));
   if (unsupported.length) {
     return {
       ...base, action: 'unsupported', fields: unsupported, desired, live,

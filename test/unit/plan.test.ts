@@ -352,6 +352,28 @@ describe('plan: server version', () => {
     assert.equal(c.action, 'noop', JSON.stringify(c.fields));
   });
 
+  test('plan refuses allowBatched, sourcing through a consumer and ackPolicy flow_control before nats-server 2.14', () => {
+    const through = { name: 'ORIGIN', consumer: { name: 'src', deliverSubject: 'deliver.src' } };
+    const p = planOf([
+      declare('Stream', { ...ORDERS, allowBatched: true, sources: [through] }),
+      declare('Stream', { name: 'COPY', storage: 'file', mirror: through }),
+      declare('Consumer', { streamName: 'ORDERS', durableName: 'fc', deliverSubject: 'deliver.fc', ackPolicy: 'flow_control' }),
+    ], liveOf([], [], '2.12.0'));
+    assert.deepEqual(p.changes.map((c) => [c.key, c.action, c.fields.map((f) => `${f.field}@${f.since}`)]), [
+      ['Stream/ORDERS', 'unsupported', ['allowBatched@2.14.0', 'sources[].consumer@2.14.0']],
+      ['Stream/COPY', 'unsupported', ['mirror.consumer@2.14.0']],
+      ['Consumer/ORDERS/fc', 'unsupported', ['ackPolicy: flow_control@2.14.0']],
+    ]);
+  });
+
+  test('plan creates sources without a consumer and other ack policies on nats-server 2.12', () => {
+    const p = planOf([
+      declare('Stream', { ...ORDERS, sources: [{ name: 'ORIGIN' }] }),
+      declare('Consumer', C1),
+    ], liveOf([], [], '2.12.0'));
+    assert.deepEqual(actions(p), [['create', 'Stream/ORDERS'], ['create', 'Consumer/ORDERS/c1']]);
+  });
+
   test('plan adds the owner metadata from nats-server 2.10.0 on', () => {
     const c = only(planOf([declare('Stream', ORDERS)], liveOf([], [], '2.10.0')));
     assert.deepEqual(c.desired?.metadata, { 'jetkeeper.io/owner': 'default' });

@@ -10,6 +10,11 @@ export const DEFAULT_MAX_ACK_PENDING = 1000;
 export const DEFAULT_MAX_WAITING = 512;
 /** The server's priority_timeout for pinned_client when none is set (JsDefaultPinnedTTL). */
 export const DEFAULT_PINNED_TTL_NS = 120_000_000_000;
+/** The heartbeat the server gives (and requires of) an ack policy flow_control consumer. */
+export const FLOW_CONTROL_HEARTBEAT_NS = 1_000_000_000;
+
+/** Ack policies for which the server fills ack_wait (flow_control acks without a wait). */
+export const acksWithWait = (ackPolicy: unknown): boolean => ackPolicy === 'explicit' || ackPolicy === 'all';
 
 /**
  * Defaults that do not depend on the rest of the config (measured on 2.9.10 and 2.15.2).
@@ -82,12 +87,17 @@ export function normaliseConsumer(config: ApiConfig): ApiConfig {
     delete out.filter_subjects;
   }
 
-  // The server replaces ack_wait with the first backoff step, and fills 30s only for acking consumers.
+  // The server replaces ack_wait with the first backoff step, and fills 30s for explicit and all acks.
   const backoff = out.backoff as number[] | undefined;
   if (backoff?.length) out.ack_wait = backoff[0];
   else if (unset(out.ack_wait)) {
-    if (acks) out.ack_wait = DEFAULT_ACK_WAIT_NS;
+    if (acksWithWait(out.ack_policy)) out.ack_wait = DEFAULT_ACK_WAIT_NS;
     else delete out.ack_wait;
+  }
+  // Ack policy flow_control turns flow control on with a 1s heartbeat.
+  if (out.ack_policy === 'flow_control') {
+    out.flow_control = true;
+    if (unset(out.idle_heartbeat)) out.idle_heartbeat = FLOW_CONTROL_HEARTBEAT_NS;
   }
 
   if (out.max_deliver === 0 || (out.max_deliver as number) < -1) out.max_deliver = -1;
@@ -150,6 +160,7 @@ export const CONSUMER_FEATURES: readonly FeatureGate[] = [
   { field: 'priority_policy', since: '2.11.0' },
   { field: 'priority_groups', since: '2.11.0' },
   { field: 'priority_timeout', since: '2.11.0' },
+  { field: 'ack_policy', since: '2.14.0', what: 'ackPolicy: flow_control', uses: (v) => v === 'flow_control' },
 ];
 
 export const CONSUMER_SPEC_FIELDS: Readonly<Record<string, string>> = {

@@ -4,7 +4,7 @@ import { userMetadata } from '../kind.js';
 import { compact, durationFromApi, flag, ns, positive } from '../common.js';
 import type { ConsumerSpec, ConsumerSpecInput } from './schema.js';
 import {
-  DEFAULT_ACK_WAIT_NS, DEFAULT_MAX_ACK_PENDING, DEFAULT_MAX_WAITING, normaliseConsumer, samplePercent,
+  acksWithWait, DEFAULT_ACK_WAIT_NS, FLOW_CONTROL_HEARTBEAT_NS, DEFAULT_MAX_ACK_PENDING, DEFAULT_MAX_WAITING, normaliseConsumer, samplePercent,
   utcTimestamp,
 } from './diff.js';
 
@@ -91,12 +91,13 @@ export function consumerFromApi(config: ApiConfig & { stream_name?: string }): C
   const deliver = DELIVER_FROM_API[String(c.deliver_policy)] ?? (c.deliver_policy as DeliverPolicy);
   const backoff = c.backoff as number[] | undefined;
   // What toApi + normalise give when the spec has no ackWait: write ackWait only when it differs.
-  const impliedAckWait = backoff?.length ? backoff[0] : acks ? DEFAULT_ACK_WAIT_NS : undefined;
+  const impliedAckWait = backoff?.length ? backoff[0] : acksWithWait(c.ack_policy) ? DEFAULT_ACK_WAIT_NS : undefined;
   const ackWait = num(c.ack_wait);
   const maxAckPending = num(c.max_ack_pending);
   const maxWaiting = num(c.max_waiting);
   const filters = c.filter_subjects as string[] | undefined;
   const priority = c.priority_policy as ConsumerSpec['priorityPolicy'];
+  const fcAcks = c.ack_policy === 'flow_control';
   return compact({
     streamName: config.stream_name ?? '',
     durableName: str(c.durable_name) ?? str(c.name) ?? '',
@@ -119,9 +120,10 @@ export function consumerFromApi(config: ApiConfig & { stream_name?: string }): C
     rateLimitBps: positive(c.rate_limit_bps),
     maxAckPending:
       maxAckPending !== undefined && !(acks && maxAckPending === DEFAULT_MAX_ACK_PENDING) ? maxAckPending : undefined,
-    flowControl: flag(c.flow_control),
+    // ackPolicy flow_control implies flow control with a 1s heartbeat
+    flowControl: fcAcks ? undefined : flag(c.flow_control),
     headersOnly: flag(c.headers_only),
-    heartbeatInterval: durationFromApi(c.idle_heartbeat),
+    heartbeatInterval: fcAcks && c.idle_heartbeat === FLOW_CONTROL_HEARTBEAT_NS ? undefined : durationFromApi(c.idle_heartbeat),
     maxRequestBatch: positive(c.max_batch),
     maxRequestExpires: durationFromApi(c.max_expires),
     maxRequestMaxBytes: positive(c.max_bytes),

@@ -31,6 +31,7 @@ export const STREAM_DEFAULTS: Readonly<Record<string, unknown>> = {
   subject_delete_marker_ttl: 0,
   allow_msg_counter: false,
   allow_atomic: false,
+  allow_batched: false,
   allow_msg_schedules: false,
   persist_mode: 'default',
 };
@@ -71,6 +72,9 @@ export function normaliseStream(config: ApiConfig): ApiConfig {
   return out;
 }
 
+/** A source or mirror that reads through a durable consumer on its origin. */
+const hasConsumer = (source: unknown): boolean => Boolean((source as { consumer?: unknown } | undefined)?.consumer);
+
 const becomesFalse = (live: unknown, desired: unknown) => live === true && desired !== true;
 
 export const STREAM_IMMUTABLE: readonly ImmutableRule[] = [
@@ -106,6 +110,9 @@ export const STREAM_FEATURES: readonly FeatureGate[] = [
   { field: 'allow_atomic', since: '2.12.0' },
   { field: 'allow_msg_schedules', since: '2.12.0' },
   { field: 'persist_mode', since: '2.12.0' },
+  { field: 'allow_batched', since: '2.14.0' },
+  { field: 'mirror', since: '2.14.0', what: 'mirror.consumer', uses: (m) => hasConsumer(m) },
+  { field: 'sources', since: '2.14.0', what: 'sources[].consumer', uses: (s) => Array.isArray(s) && s.some(hasConsumer) },
 ];
 
 export const STREAM_SPEC_FIELDS: Readonly<Record<string, string>> = {
@@ -118,7 +125,7 @@ export const STREAM_SPEC_FIELDS: Readonly<Record<string, string>> = {
   allow_direct: 'allowDirect', mirror_direct: 'mirrorDirect', discard_new_per_subject: 'discardPerSubject',
   compression: 'compression', first_seq: 'firstSequence', subject_transform: 'subjectTransform',
   republish: 'republish', allow_msg_ttl: 'allowMsgTtl', subject_delete_marker_ttl: 'subjectDeleteMarkerTtl',
-  allow_msg_counter: 'allowMsgCounter', allow_atomic: 'allowAtomicPublish',
+  allow_msg_counter: 'allowMsgCounter', allow_atomic: 'allowAtomicPublish', allow_batched: 'allowBatched',
   allow_msg_schedules: 'allowMsgSchedules', persist_mode: 'persistMode',
   consumer_limits: 'consumerLimits', metadata: 'metadata',
 };

@@ -30,6 +30,8 @@ export const streamUpdatable = {
   mirrorDirect: z.boolean().default(false),
   subjectDeleteMarkerTtl: z.union([z.literal(''), duration()]).default(''),
   allowAtomicPublish: z.boolean().default(false),
+  /** fast batch publishing (nats-server 2.14) */
+  allowBatched: z.boolean().default(false),
   consumerLimits: z
     .strictObject({ inactiveThreshold: duration().optional(), maxAckPending: int().optional() })
     .optional(),
