@@ -1,6 +1,10 @@
 /** What a consumer config means regardless of who wrote it: server defaults filled, server additions removed. */
 import type { ApiConfig, FeatureGate, ImmutableRule } from '../kind.js';
 import { normaliseWith } from '../kind.js';
+import {
+  durationsOf, featuresOf, immutablesOf, optionalFieldsOf, serverDefaultsOf, specFieldsOf,
+} from '../fields.js';
+import { CONSUMER_FIELDS } from './fields.js';
 
 /** The server's ack_wait when the consumer acks and sets none (JsAckWaitDefault). */
 export const DEFAULT_ACK_WAIT_NS = 30_000_000_000;
@@ -20,29 +24,9 @@ export const acksWithWait = (ackPolicy: unknown): boolean => ackPolicy === 'expl
  * Defaults that do not depend on the rest of the config (measured on 2.9.10 and 2.15.2).
  * ack_wait, max_ack_pending, max_waiting and priority_timeout depend on it: see normaliseConsumer.
  */
-export const CONSUMER_DEFAULTS: Readonly<Record<string, unknown>> = {
-  deliver_policy: 'all',
-  ack_policy: 'none',
-  replay_policy: 'instant',
-  max_deliver: -1,
-  num_replicas: 0,
-  mem_storage: false,
-  flow_control: false,
-  headers_only: false,
-  idle_heartbeat: 0,
-  rate_limit_bps: 0,
-  max_batch: 0,
-  max_expires: 0,
-  max_bytes: 0,
-  inactive_threshold: 0,
-  priority_policy: 'none',
-};
+export const CONSUMER_DEFAULTS: Readonly<Record<string, unknown>> = serverDefaultsOf(CONSUMER_FIELDS);
 
-const CONSUMER_OPTIONAL = [
-  'durable_name', 'name', 'description', 'deliver_subject', 'deliver_group', 'opt_start_seq',
-  'opt_start_time', 'ack_wait', 'max_ack_pending', 'max_waiting', 'backoff', 'filter_subject',
-  'filter_subjects', 'sample_freq', 'pause_until', 'priority_groups', 'priority_timeout', 'metadata',
-] as const;
+const CONSUMER_OPTIONAL = optionalFieldsOf(CONSUMER_FIELDS);
 
 const RFC3339 = /^(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2}):(\d{2})(?:\.(\d+))?(Z|z|[+-]\d{2}:\d{2})$/;
 
@@ -129,55 +113,11 @@ export function normaliseConsumer(config: ApiConfig): ApiConfig {
   return out;
 }
 
-const presenceChanges = (live: unknown, desired: unknown) => Boolean(live) !== Boolean(desired);
+export const CONSUMER_IMMUTABLE: readonly ImmutableRule[] = immutablesOf(CONSUMER_FIELDS);
 
-export const CONSUMER_IMMUTABLE: readonly ImmutableRule[] = [
-  { field: 'deliver_policy', reason: 'the server cannot change the deliver policy of a consumer' },
-  { field: 'opt_start_seq', reason: 'the server cannot change the start sequence of a consumer' },
-  { field: 'opt_start_time', reason: 'the server cannot change the start time of a consumer' },
-  { field: 'ack_policy', reason: 'the server cannot change the ack policy of a consumer' },
-  { field: 'replay_policy', reason: 'the server cannot change the replay policy of a consumer' },
-  { field: 'mem_storage', reason: 'the server cannot change the storage type of a consumer' },
-  { field: 'idle_heartbeat', reason: 'the server cannot change the heartbeat interval of a consumer' },
-  { field: 'flow_control', reason: 'the server cannot change flow control of a consumer' },
-  { field: 'max_waiting', reason: 'the server cannot change max waiting pulls of a consumer' },
-  {
-    field: 'deliver_subject',
-    when: presenceChanges,
-    reason: 'the server cannot switch a consumer between push (deliverSubject set) and pull',
-  },
-];
+export const CONSUMER_FEATURES: readonly FeatureGate[] = featuresOf(CONSUMER_FIELDS);
 
-export const CONSUMER_FEATURES: readonly FeatureGate[] = [
-  { field: 'backoff', since: '2.7.1' },
-  { field: 'num_replicas', since: '2.8.0' },
-  { field: 'mem_storage', since: '2.8.0' },
-  { field: 'max_bytes', since: '2.8.3' },
-  { field: 'inactive_threshold', since: '2.9.0' },
-  { field: 'filter_subjects', since: '2.10.0' },
-  { field: 'metadata', since: '2.10.0' },
-  { field: 'pause_until', since: '2.11.0' },
-  { field: 'priority_policy', since: '2.11.0' },
-  { field: 'priority_groups', since: '2.11.0' },
-  { field: 'priority_timeout', since: '2.11.0' },
-  { field: 'ack_policy', since: '2.14.0', what: 'ackPolicy: flow_control', uses: (v) => v === 'flow_control' },
-];
-
-export const CONSUMER_SPEC_FIELDS: Readonly<Record<string, string>> = {
-  durable_name: 'durableName', name: 'durableName', description: 'description',
-  deliver_policy: 'deliverPolicy', opt_start_seq: 'optStartSeq', opt_start_time: 'optStartTime',
-  deliver_subject: 'deliverSubject', deliver_group: 'deliverGroup', ack_policy: 'ackPolicy',
-  ack_wait: 'ackWait', max_deliver: 'maxDeliver', backoff: 'backoff', filter_subject: 'filterSubject',
-  filter_subjects: 'filterSubjects', replay_policy: 'replayPolicy', sample_freq: 'sampleFreq',
-  max_waiting: 'maxWaiting', rate_limit_bps: 'rateLimitBps', max_ack_pending: 'maxAckPending',
-  flow_control: 'flowControl', headers_only: 'headersOnly', idle_heartbeat: 'heartbeatInterval',
-  max_batch: 'maxRequestBatch', max_expires: 'maxRequestExpires', max_bytes: 'maxRequestMaxBytes',
-  inactive_threshold: 'inactiveThreshold', pause_until: 'pauseUntil', priority_policy: 'priorityPolicy',
-  priority_timeout: 'pinnedTtl', priority_groups: 'priorityGroups', num_replicas: 'replicas',
-  mem_storage: 'memStorage', metadata: 'metadata',
-};
+export const CONSUMER_SPEC_FIELDS: Readonly<Record<string, string>> = specFieldsOf(CONSUMER_FIELDS);
 
 /** `backoff` is a list of nanoseconds: show each element as a duration. */
-export const CONSUMER_DURATIONS = [
-  'ack_wait', 'idle_heartbeat', 'max_expires', 'inactive_threshold', 'priority_timeout', 'backoff',
-] as const;
+export const CONSUMER_DURATIONS: readonly string[] = durationsOf(CONSUMER_FIELDS);

@@ -1,0 +1,127 @@
+/**
+ * One table of fields per kind: each row says what a manifest field is on the wire and how the
+ * server treats it. A kind's zod split (updatable / create-only), immutables, server defaults,
+ * spec <-> API names, duration fields and feature gates are all read off its table.
+ */
+import type { z } from 'zod';
+import { compareVersions, type ApiConfig, type FeatureGate, type ImmutableRule } from './kind.js';
+
+/**
+ * How the server treats a change on an existing asset (measured on nats-server 2.15.2):
+ * `update` changes in place; `create` is refused (a change needs delete + create);
+ * `turnOn` can be turned on later but never off again.
+ */
+export type FieldChange = 'update' | 'create' | 'turnOn';
+
+/** What the value is, for display and conversion. */
+export type FieldType =
+  | 'duration' | 'durations' | 'size' | 'int' | 'bool' | 'enum' | 'string' | 'strings' | 'timestamp' | 'object' | 'map';
+
+/** A gate on some values of a field only (e.g. ackPolicy flow_control). */
+export interface ValueGate {
+  since: string;
+  apiLevel?: number;
+  /** the gated part in manifest terms, e.g. `ackPolicy: flow_control` */
+  what: string;
+  uses: (value: unknown) => boolean;
+}
+
+export interface FieldDef<S extends z.ZodType = z.ZodType, C extends FieldChange = FieldChange> {
+  /** zod schema of the manifest field, with NACK's CRD default */
+  schema: S;
+  /** API (snake_case) field; undefined when the field is not part of the API config (streamName) */
+  api?: string;
+  /** more API fields the spec field fills (a consumer's durableName is also its name) */
+  alsoApi?: readonly string[];
+  type: FieldType;
+  change: C;
+  /** create / turnOn: only these changes (live -> desired) are refused; default: every change */
+  refuses?: (live: unknown, desired: unknown) => boolean;
+  /** create / turnOn: the server's rule in words, e.g. "a sealed stream cannot be unsealed" */
+  reason?: string;
+  /** what the server stores when the field is absent; undefined: nothing (the field stays absent) */
+  serverDefault?: unknown;
+  /** the server reads 0 as "absent" and stores its default instead (limits of 0 are unlimited) */
+  zeroIsDefault?: boolean;
+  /** first server version that knows the field */
+  since?: string;
+  /** JetStream API level the server requires for it (`_nats.req.level`; $JS.API.INFO api.level) */
+  apiLevel?: number;
+  /** version gates on some values only */
+  valueGates?: readonly ValueGate[];
+}
+
+export type FieldTable = Readonly<Record<string, FieldDef>>;
+
+/** One row; keeps the literal change class so the zod split stays typed. */
+export const field = <S extends z.ZodType, C extends FieldChange>(def: FieldDef<S, C>): FieldDef<S, C> => def;
+
+type SchemasOf<T extends FieldTable, C extends FieldChange> = {
+  [K in keyof T as T[K]['change'] extends C ? K : never]: T[K]['schema'];
+};
+
+/** The zod shape of the rows whose change class is one of `changes`. */
+export function schemasOf<T extends FieldTable, C extends FieldChange>(table: T, ...changes: C[]): SchemasOf<T, C> {
+  const out: Record<string, z.ZodType> = {};
+  for (const [spec, def] of Object.entries(table)) if ((changes as FieldChange[]).includes(def.change)) out[spec] = def.schema;
+  return out as SchemasOf<T, C>;
+}
+
+const becomesFalse = (live: unknown, desired: unknown) => live === true && desired !== true;
+
+/** The server's refusals: every create-only and turn-on-only row. */
+export function immutablesOf(table: FieldTable): ImmutableRule[] {
+  return Object.entries(table)
+    .filter(([, d]) => d.change !== 'update' && d.api)
+    .map(([spec, d]) => ({
+      field: d.api!,
+      when: d.refuses ?? (d.change === 'turnOn' ? becomesFalse : undefined),
+      reason: d.reason ?? `the server cannot change ${spec} in place`,
+    }))
+    .map((r) => (r.when ? r : { field: r.field, reason: r.reason }));
+}
+
+/** Field -> version gates, oldest version first; the gates on values after the whole fields. */
+export function featuresOf(table: FieldTable): FeatureGate[] {
+  const rows = Object.values(table).filter((d) => d.api);
+  const whole = rows.filter((d) => d.since).map((d): FeatureGate => compactGate({ field: d.api!, since: d.since!, apiLevel: d.apiLevel }));
+  const values = rows.flatMap((d) => (d.valueGates ?? []).map((g): FeatureGate => compactGate({ field: d.api!, ...g })));
+  return [...whole.sort((a, b) => compareVersions(a.since, b.since)), ...values];
+}
+
+function compactGate(g: FeatureGate): FeatureGate {
+  return Object.fromEntries(Object.entries(g).filter(([, v]) => v !== undefined)) as unknown as FeatureGate;
+}
+
+/** API field -> spec field (every API field a row fills). */
+export function specFieldsOf(table: FieldTable): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const [spec, d] of Object.entries(table)) {
+    for (const api of [d.api, ...(d.alsoApi ?? [])]) if (api) out[api] = spec;
+  }
+  return out;
+}
+
+/** API fields holding nanoseconds. */
+export function durationsOf(table: FieldTable): string[] {
+  return Object.values(table).filter((d) => d.api && (d.type === 'duration' || d.type === 'durations')).map((d) => d.api!);
+}
+
+/** API field -> what the server stores when it is absent (rows with a server default). */
+export function serverDefaultsOf(table: FieldTable): ApiConfig {
+  const out: ApiConfig = {};
+  for (const d of Object.values(table)) if (d.api && d.serverDefault !== undefined) out[d.api] = d.serverDefault;
+  return out;
+}
+
+/** API fields where the server stores its default for 0. */
+export function zeroIsDefaultOf(table: FieldTable): string[] {
+  return Object.values(table).filter((d) => d.api && d.zeroIsDefault).map((d) => d.api!);
+}
+
+/** API fields the server leaves absent when they are not given. */
+export function optionalFieldsOf(table: FieldTable): string[] {
+  return Object.values(table).flatMap((d) => [d.api, ...(d.alsoApi ?? [])]).filter((a): a is string => !!a)
+    .filter((a, i, all) => all.indexOf(a) === i)
+    .filter((a) => Object.values(table).every((d) => d.api !== a || d.serverDefault === undefined));
+}
