@@ -4,7 +4,8 @@
  * spec <-> API names, duration fields and feature gates are all read off its table.
  */
 import type { z } from 'zod';
-import { compareVersions, type ApiConfig, type FeatureGate, type ImmutableRule } from './kind.js';
+import { compact, durationFromApi, flag, ns, positive } from './common.js';
+import { compareVersions, userMetadata, type ApiConfig, type FeatureGate, type ImmutableRule } from './kind.js';
 
 /**
  * How the server treats a change on an existing asset (measured on nats-server 2.15.2):
@@ -49,7 +50,13 @@ export interface FieldDef<S extends z.ZodType = z.ZodType, C extends FieldChange
   apiLevel?: number;
   /** version gates on some values only */
   valueGates?: readonly ValueGate[];
+  /** spec value -> API value (undefined: leave the field out); default: by `type` */
+  toApi?(value: z.output<S>, spec: SpecValues): unknown;
+  /** API value -> the shortest spec value (undefined: leave it out); default: by `type` */
+  fromApi?(value: unknown, config: ApiConfig): unknown;
 }
+
+type SpecValues = Readonly<Record<string, unknown>>;
 
 export type FieldTable = Readonly<Record<string, FieldDef>>;
 
@@ -124,4 +131,42 @@ export function optionalFieldsOf(table: FieldTable): string[] {
   return Object.values(table).flatMap((d) => [d.api, ...(d.alsoApi ?? [])]).filter((a): a is string => !!a)
     .filter((a, i, all) => all.indexOf(a) === i)
     .filter((a) => Object.values(table).every((d) => d.api !== a || d.serverDefault === undefined));
+}
+
+const nonEmpty = (v: unknown) => (Array.isArray(v) ? v.length > 0 : typeof v === 'object' && v !== null ? Object.keys(v).length > 0 : Boolean(v));
+
+/** The spec -> API conversion of a row without its own. */
+function defaultToApi(d: FieldDef, v: unknown): unknown {
+  if (d.type === 'duration') return typeof v === 'string' && v ? ns(v) : undefined;
+  if (d.type === 'bool') return v === true ? true : undefined;
+  if (d.type === 'int' || d.type === 'size' || d.type === 'enum') return v;
+  return nonEmpty(v) ? v : undefined;
+}
+
+/** The API -> spec conversion of a row without its own: left out when it is the server's default. */
+function defaultFromApi(d: FieldDef, v: unknown): unknown {
+  if (d.type === 'duration') return durationFromApi(v);
+  if (d.type === 'bool') return flag(v);
+  if (d.type === 'int' || d.type === 'size') return positive(v);
+  if (d.type === 'map') return userMetadata(v);
+  if (d.type === 'enum') return v !== undefined && v !== d.serverDefault ? v : undefined;
+  return nonEmpty(v) ? v : undefined;
+}
+
+/** Spec -> API config, row by row. */
+export function toApiOf(table: FieldTable, spec: SpecValues): ApiConfig {
+  const out: ApiConfig = {};
+  for (const [name, d] of Object.entries(table)) {
+    if (d.api) out[d.api] = d.toApi ? d.toApi(spec[name], spec) : defaultToApi(d, spec[name]);
+  }
+  return compact(out);
+}
+
+/** API config -> the shortest spec that maps back to it, row by row. */
+export function fromApiOf(table: FieldTable, config: ApiConfig): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  for (const [name, d] of Object.entries(table)) {
+    if (d.api) out[name] = d.fromApi ? d.fromApi(config[d.api], config) : defaultFromApi(d, config[d.api]);
+  }
+  return compact(out);
 }
