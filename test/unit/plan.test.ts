@@ -309,6 +309,23 @@ describe('plan: update and replace', () => {
     assert.deepEqual(c.fields, [{ apiField: 'max_deliver', field: 'maxDeliver', from: 5, to: 10, immutable: undefined }]);
   });
 
+  test('plan does not update pauseUntil in place: the server keeps the stored value on update', () => {
+    const p = planOf(
+      [declare('Stream', ORDERS), declare('Consumer', { ...C1, pauseUntil: '2030-01-01T00:00:00Z' })],
+      liveOf([{ config: serverStream(ORDERS) }], [{ stream: 'ORDERS', name: 'c1', config: serverConsumer(C1) }]),
+    );
+    const c = p.changes[1];
+    assert.equal(c.action, 'replace');
+    assert.match(c.fields[0].immutable ?? '', /pauseUntil/);
+  });
+
+  test('plan updates maxConsumers and firstSequence in place (nats-server 2.15.2 changes them)', () => {
+    const live = serverStream(ORDERS);
+    const c = only(planOf([declare('Stream', { ...ORDERS, maxConsumers: 10, firstSequence: 100 })], liveOf([{ config: live }])));
+    assert.equal(c.action, 'update');
+    assert.deepEqual(c.fields.map((f) => [f.apiField, f.immutable]), [['max_consumers', undefined], ['first_seq', undefined]]);
+  });
+
   test('plan creates the declared consumers of a stream it replaces', () => {
     const p = planOf(
       [declare('Stream', { ...ORDERS, storage: 'memory' }), declare('Consumer', C1), declare('Consumer', C2)],
