@@ -2,11 +2,6 @@
 import type { FeatureGate, ImmutableRule } from '../kind.js';
 import { STREAM_FEATURES, STREAM_IMMUTABLE } from '../stream/diff.js';
 
-/** The stream rules that a KeyValue spec can run into (storage, mirror, turning limit markers off). */
-export const KV_IMMUTABLE: readonly ImmutableRule[] = STREAM_IMMUTABLE.filter((r) =>
-  ['storage', 'mirror', 'allow_msg_ttl'].includes(r.field),
-);
-
 /** API field -> KeyValue spec field. The fields nats.go fixes for every bucket have no spec field. */
 export const KV_SPEC_FIELDS: Readonly<Record<string, string>> = {
   name: 'bucket',
@@ -28,6 +23,9 @@ export const KV_SPEC_FIELDS: Readonly<Record<string, string>> = {
   compression: 'compression',
   sources: 'sources',
 };
+
+/** The stream rules that a KeyValue spec can run into (storage, mirror, turning limit markers off). */
+export const KV_IMMUTABLE: readonly ImmutableRule[] = STREAM_IMMUTABLE.filter((r) => r.field in KV_SPEC_FIELDS);
 
 /** The stream gates on the fields a bucket sets (metadata carries jetkeeper's owner). */
 export const KV_FEATURES: readonly FeatureGate[] = STREAM_FEATURES.filter((f) => f.field in KV_SPEC_FIELDS || f.field === 'metadata');

@@ -2,9 +2,6 @@
 import type { FeatureGate, ImmutableRule } from '../kind.js';
 import { STREAM_FEATURES, STREAM_IMMUTABLE } from '../stream/diff.js';
 
-/** The stream rules that an ObjectStore spec can run into. */
-export const OBJ_IMMUTABLE: readonly ImmutableRule[] = STREAM_IMMUTABLE.filter((r) => r.field === 'storage');
-
 /** API field -> ObjectStore spec field. The fields nats.go fixes for every store have no spec field. */
 export const OBJ_SPEC_FIELDS: Readonly<Record<string, string>> = {
   name: 'bucket',
@@ -19,6 +16,9 @@ export const OBJ_SPEC_FIELDS: Readonly<Record<string, string>> = {
   compression: 'compression',
   metadata: 'metadata',
 };
+
+/** The stream rules that an ObjectStore spec can run into (storage). */
+export const OBJ_IMMUTABLE: readonly ImmutableRule[] = STREAM_IMMUTABLE.filter((r) => r.field in OBJ_SPEC_FIELDS);
 
 /** The stream gates on the fields an object store sets. */
 export const OBJ_FEATURES: readonly FeatureGate[] = STREAM_FEATURES.filter((f) => f.field in OBJ_SPEC_FIELDS);
