@@ -58,7 +58,7 @@ export function checkAllowed(p: Plan, opts: Pick<ApplyOptions, 'allowReplace'>):
 
 /** Applies a plan against the server behind `admin`; refused changes are never sent. */
 export async function applyPlan(p: Plan, admin: JetStreamAdmin, options: Partial<ApplyOptions> & { preflight?: 'all-or-nothing' | 'per-change' } = {}): Promise<ApplyResult> {
-  const opts = { ...DEFAULT_APPLY, ...options };
+  const opts: ApplyOptions = { ...DEFAULT_APPLY, ...compact(options) };
   if ((options.preflight ?? 'all-or-nothing') === 'all-or-nothing') checkAllowed(p, opts);
   const startWrites = admin.writes;
   const outcomes = new Map<Change, Outcome>(preflight(p, opts).map((o) => [o.change, o.outcome]));

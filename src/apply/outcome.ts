@@ -3,7 +3,7 @@
  * all (refused, skipped, waiting). Pure.
  */
 import { JkError, type ErrorCode } from '../errors.js';
-import type { Action, Change, Plan, PruneGuard } from '../plan/plan.js';
+import { pruneRefusal, type Action, type Change, type Plan, type PruneGuard } from '../plan/plan.js';
 
 /** Why a change was not sent. */
 export type RefusalReason =
@@ -25,6 +25,8 @@ export type Outcome = OutcomeBase & (
   | { result: 'failed'; code: ErrorCode; transient: boolean; message: string; error: JkError }
   | { result: 'skipped'; message: string }
   | { result: 'waiting'; on: string; message: string }
+  // only in plans: apply would send this change
+  | { result: 'planned' }
 );
 
 /** An outcome that leaves the resource as declared (or deliberately alone). */
@@ -55,15 +57,6 @@ function decide(c: Change, guard: PruneGuard | undefined, opts: { allowReplace: 
   }
   if (c.waitsFor) return { ...base, result: 'waiting', on: c.waitsFor, message: `${c.waitsFor} does not exist and is not declared` };
   return undefined;
-}
-
-/** The refusal of a guarded prune, in words that name the limit. */
-export function pruneRefusal(g: PruneGuard): string {
-  if (g.refused === 'nothing-declared') {
-    return `prune refused: nothing is declared for this connection, so it would delete all ${g.deletes} resource(s) this owner applied`;
-  }
-  const how = g.explicit ? 'the limit set for this run' : `the default limit: 25 % of the ${g.owned} owned, at least 1, at most 10`;
-  return `prune refused: it would delete ${g.deletes} resources, more than ${g.limit} (${how})`;
 }
 
 /** The errors that refuse a plan as a whole (all-or-nothing runs raise the first before any write). */

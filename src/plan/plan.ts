@@ -146,6 +146,19 @@ export function plan(desired: readonly Resource[], live: LiveState, opts: PlanOp
   return { serverVersion: live.serverVersion, owner: opts.owner, changes };
 }
 
+/** The refusal of a guarded prune, in words that name the limit. */
+export function pruneRefusal(g: PruneGuard): string {
+  if (g.refused === 'nothing-declared') {
+    return `prune refused: nothing is declared for this connection, so it would delete all ${g.deletes} resource(s) this owner applied`;
+  }
+  return `prune refused: it would delete ${g.deletes} resources, more than the limit of ${g.limit} (${limitText(g)})`;
+}
+
+/** How the prune limit was set, for plans and refusals. */
+export function limitText(g: PruneGuard): string {
+  return g.explicit ? 'set for this run' : `default: 25 % of the ${g.owned} owned, at least 1, at most ${PRUNE_DEFAULT_MAX}`;
+}
+
 function pruneGuard(changes: readonly Change[], live: LiveState, declared: number, opts: PlanOptions): PruneGuard {
   const owned = [...live.streams, ...live.consumers].filter((x) => metadataValue(x.config, OWNER_KEY) === opts.owner).length;
   const deletes = changes.filter((c) => c.action === 'delete').length;
