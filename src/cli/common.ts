@@ -3,9 +3,9 @@
  * cluster), loading manifests, output in text/json/yaml, and turning errors into exit codes.
  * The only place (with main.ts) that reads process.env.
  */
-import { readFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { homedir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
 import { stringify } from 'yaml';
 import type { Command } from 'commander';
 import { JkError, JkErrors } from '../errors.js';
@@ -103,6 +103,22 @@ function readTextIfExists(path: string): string | undefined {
 /** `up --dir DIR` leaves the directory here, so later commands find a cluster outside the default place. */
 export function currentClusterFile(o: Pick<GlobalOptions, 'home'>): string {
   return join(stateHome(o), 'current-cluster');
+}
+
+/** Records a cluster started outside the default directory as the one commands connect to. */
+export function rememberCluster(o: Pick<GlobalOptions, 'home'>, dir: string): void {
+  const file = currentClusterFile(o);
+  if (resolve(dir) === resolve(localClusterDir(o))) rmSync(file, { force: true });
+  else {
+    mkdirSync(dirname(file), { recursive: true });
+    writeFileSync(file, `${resolve(dir)}\n`);
+  }
+}
+
+/** Forgets the recorded cluster when it is the one in `dir`. */
+export function forgetCluster(o: Pick<GlobalOptions, 'home'>, dir: string): void {
+  const file = currentClusterFile(o);
+  if (readTextIfExists(file)?.trim() === resolve(dir)) rmSync(file, { force: true });
 }
 
 /** The running `jetkeeper up` cluster: the default directory, else the one the last `up --dir` named. */
