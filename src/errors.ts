@@ -43,6 +43,7 @@ export const catalogue = {
   JK3006: { title: 'prune needs ownership metadata', exitCode: 1 },
   JK3007: { title: 'prune refused: nothing declared', exitCode: 1 },
   JK3008: { title: 'prune refused: too many deletes', exitCode: 1 },
+  JK3009: { title: 'prune needs the whole declared set', exitCode: 1 },
   JK4001: { title: 'nats-server binary not found', exitCode: 1 },
   JK4002: { title: 'port is busy', exitCode: 1 },
   JK4003: { title: 'local cluster did not become ready', exitCode: 1 },

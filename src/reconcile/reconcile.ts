@@ -27,6 +27,11 @@ export interface ReconcileInput {
   allowReplace?: boolean;
   /** all-or-nothing: any refused change refuses the whole run before the first write (default); per-change: the rest go ahead */
   preflight?: 'all-or-nothing' | 'per-change';
+  /**
+   * keys (`Stream/ORDERS`, `Consumer/ORDERS/c`) of the resources to reconcile now; the others are
+   * context only (their Accounts, what prune must keep). For a few changed resources among many.
+   */
+  only?: readonly string[];
   /** all: list every stream and consumer; targets: info of the declared ones only; auto (default): targets unless pruning or many resources */
   read?: 'all' | 'targets' | 'auto';
   /** requests in flight at once */
@@ -77,7 +82,7 @@ interface Prepared {
 
 /** Runs the pipeline. Connections are always closed, also when a step throws. */
 export async function reconcile(input: ReconcileInput): Promise<ReconcileResult> {
-  const groups = await groupByConnection(input.resources, input.connection);
+  const groups = await groupByConnection(selected(input), input.connection);
   const prepared: Prepared[] = [];
   try {
     await Promise.all(groups.map(async (g) => { prepared.push(await prepare(g, input)); }));
@@ -98,6 +103,20 @@ export async function reconcile(input: ReconcileInput): Promise<ReconcileResult>
   } finally {
     await Promise.all(prepared.map((p) => p.admin?.close()));
   }
+}
+
+/** The resources to reconcile now: all, or those named by `only` (with every Account, which others may name). */
+function selected(input: ReconcileInput): readonly Resource[] {
+  if (!input.only) return input.resources;
+  if (input.prune) {
+    throw new JkError('JK3009', {
+      message: 'prune needs every declared resource reconciled at once; it cannot run on a selection of resources',
+      option: 'only',
+      fix: 'reconcile all resources when pruning, or leave prune off for a selection',
+    });
+  }
+  const keys = new Set(input.only);
+  return input.resources.filter((r) => r.kind === 'Account' || keys.has(r.key));
 }
 
 /** Connects, reads and plans one group; a failure is kept in the result, not thrown. */

@@ -116,7 +116,10 @@ describe('reconcile core against a real server', () => {
     const many = Array.from({ length: 40 }, (_, i) => stream(`MANY_${i}`, [`many.${i}`]) + consumer(`MANY_${i}`, `c${i}`)).join('');
     const all = resourcesFrom(many);
     assert.equal((await run(all)).ok, true);
-    const one = resourcesFrom(stream('MANY_7', ['many.7'], ', description: changed'));
+    // every resource declared, one of them changed: `only` names it, the rest are context
+    const declared = resourcesFrom(many.replace('name: MANY_7, subjects: [many.7], storage: file', 'name: MANY_7, subjects: [many.7], storage: file, description: changed'));
+    const one = declared.filter((r) => r.key === 'Stream/MANY_7');
+    assert.equal(one.length, 1);
     const count = async (fn: () => Promise<unknown>) => {
       const spy: Subscription = nc.subscribe('$JS.API.>');
       const seen: string[] = [];
@@ -128,7 +131,7 @@ describe('reconcile core against a real server', () => {
       await done;
       return seen;
     };
-    const targeted = await count(async () => assert.equal((await run(one)).ok, true));
+    const targeted = await count(async () => assert.equal((await run(declared, { only: ['Stream/MANY_7'] })).ok, true));
     // $JS.API.INFO (connect), STREAM.INFO.MANY_7 (read), STREAM.UPDATE.MANY_7 (the client reads the info once more before it)
     const requests = targeted.filter((s) => s !== '$JS.API.INFO');
     assert.ok(requests.length <= 3, requests.join(' '));
