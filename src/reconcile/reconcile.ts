@@ -40,7 +40,10 @@ export interface ReconcileInput {
   attempts?: number;
   signal?: AbortSignal;
   onEvent?: (e: ReconcileEvent) => void;
-  /** how to connect (default JetStreamAdmin.connect) */
+  /**
+   * how to connect (default JetStreamAdmin.connect, closed at the end of the run); connections a
+   * given function returns belong to the caller, who keeps them open across runs and closes them
+   */
   connect?: (s: ConnectionSettings) => Promise<JetStreamAdmin>;
 }
 
@@ -101,7 +104,7 @@ export async function reconcile(input: ReconcileInput): Promise<ReconcileResult>
       refused,
     };
   } finally {
-    await Promise.all(prepared.map((p) => p.admin?.close()));
+    if (!input.connect) await Promise.all(prepared.map((p) => p.admin?.close()));
   }
 }
 
