@@ -9,7 +9,7 @@ import { stringify } from 'yaml';
 import type { Command } from 'commander';
 import { JkError, JkErrors } from '../errors.js';
 import { loadManifests } from '../manifests/load.js';
-import { validateDocuments, type Resource, type ValidationResult } from '../manifests/validate.js';
+import { validateDocuments, type Resource, type ValidateOptions, type ValidationResult } from '../manifests/validate.js';
 import { JetStreamAdmin } from '../nats/admin.js';
 import { natsConfigDir, readContext, selectedContext } from '../nats/context.js';
 import { splitServerUrls, type ConnectionSettings } from '../nats/settings.js';
@@ -155,12 +155,12 @@ async function readStdin(): Promise<string> {
 }
 
 /** Loads and validates manifests; every error found is thrown at once. */
-export async function loadAndValidate(files: readonly string[]): Promise<ValidationResult> {
+export async function loadAndValidate(files: readonly string[], options: ValidateOptions = {}): Promise<ValidationResult> {
   if (!files.length) {
     throw new JkError('JK1010', { message: 'no manifests given', fix: 'pass -f FILE|DIR (repeatable) or -f - for stdin' });
   }
   const docs = await loadManifests(files, readStdin);
-  const result = validateDocuments(docs);
+  const result = validateDocuments(docs, options);
   if (result.errors.length) throw new JkErrors(result.errors);
   return result;
 }
