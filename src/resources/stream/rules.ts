@@ -115,7 +115,7 @@ function mirrorRules(s: StreamSpec): RuleIssue[] {
 function sourceIssues(path: SpecPath, src: StreamSourceSpec, what: 'mirror' | 'source'): RuleIssue[] {
   // a mirror's origin name is only checked when it is local; a source's always (checkStreamCfg)
   const external = what === 'mirror' && Boolean(src.externalApiPrefix || src.domain);
-  const out = external ? [] : nameIssues([...path, 'name'], src.name, `${what}ed stream name`);
+  const out = external ? [] : nameIssues([...path, 'name'], src.name, what === 'mirror' ? 'mirrored stream name' : 'sourced stream name');
   out.push(...subjectIssues([...path, 'filterSubject'], src.filterSubject, `${what} filterSubject`));
   const transforms = src.subjectTransforms ?? [];
   if (src.filterSubject && transforms.length) {
