@@ -185,6 +185,9 @@ function issueErrors(issue: Issue, rk: ResourceKind, ref: string, doc: ManifestD
   }
   const at = doc.positionOf(['spec', ...path]);
   const base = { resource: ref, field, at };
+  if (typeof valueAt === 'number' && (!Number.isFinite(valueAt) || (Number.isInteger(valueAt) && !Number.isSafeInteger(valueAt)))) {
+    return [new JkError('JK1005', { ...base, message: `the number written here is beyond ${Number.MAX_SAFE_INTEGER} (2^53-1) and cannot be read exactly`, fix: `use a value between -1 and ${Number.MAX_SAFE_INTEGER} (-1 means unlimited)` })];
+  }
   if (issue.code === 'invalid_type' && valueAt === undefined) {
     return [new JkError('JK1006', { ...base, message: 'required field is missing', fix: `add ${field} (${article(issue.expected)})` })];
   }
@@ -194,9 +197,6 @@ function issueErrors(issue: Issue, rk: ResourceKind, ref: string, doc: ManifestD
   if (issue.code === 'invalid_value') {
     const values = issue.values.map((v) => JSON.stringify(v)).join(', ');
     return [new JkError('JK1005', { ...base, message: `${describe(valueAt)} is not allowed`, fix: `use one of ${values}${suggest(String(valueAt), issue.values.map(String))}` })];
-  }
-  if (typeof valueAt === 'number' && (!Number.isFinite(valueAt) || (Number.isInteger(valueAt) && !Number.isSafeInteger(valueAt)))) {
-    return [new JkError('JK1005', { ...base, message: `the number written here is beyond ${Number.MAX_SAFE_INTEGER} (2^53-1) and cannot be read exactly`, fix: `use a value between -1 and ${Number.MAX_SAFE_INTEGER} (-1 means unlimited)` })];
   }
   if (issue.code === 'too_small' || issue.code === 'too_big') {
     return [new JkError('JK1005', { ...base, message: `${describe(valueAt)} is out of range`, fix: issue.message.replace(/^Too (small|big): /, '') })];
