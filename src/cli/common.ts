@@ -10,7 +10,7 @@ import { stringify } from 'yaml';
 import type { Command } from 'commander';
 import { JkError, JkErrors } from '../errors.js';
 import { loadManifests } from '../manifests/load.js';
-import { validateDocuments, type Resource, type ValidationResult } from '../manifests/validate.js';
+import { validateDocuments, type Resource, type ValidateOptions, type ValidationResult } from '../manifests/validate.js';
 import { JetStreamAdmin } from '../nats/admin.js';
 import { resolveConnection } from '../nats/resolve.js';
 import type { ConnectionSettings } from '../nats/settings.js';
@@ -158,12 +158,12 @@ async function readStdin(): Promise<string> {
 }
 
 /** Loads and validates manifests; every error found is thrown at once. */
-export async function loadAndValidate(files: readonly string[]): Promise<ValidationResult> {
+export async function loadAndValidate(files: readonly string[], options: ValidateOptions = {}): Promise<ValidationResult> {
   if (!files.length) {
     throw new JkError('JK1010', { message: 'no manifests given', fix: 'pass -f FILE|DIR (repeatable) or -f - for stdin' });
   }
   const docs = await loadManifests(files, readStdin);
-  const result = validateDocuments(docs);
+  const result = validateDocuments(docs, options);
   if (result.errors.length) throw new JkErrors(result.errors);
   if (!result.resources.length) throw nothingDeclared(files, result);
   return result;
