@@ -9,12 +9,13 @@ import { parseArgs } from 'node:util';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { applyBenchmark } from './apply.js';
 import { pipelineBenchmark } from './pipeline.js';
+import { reconcileBenchmark } from './reconcile.js';
 import {
   environment, fmtRatio, helpText, log, markdownTable, parseArgsOptions, writeJson, RESULTS_DIR, type Benchmark, type BenchResult, type OptionSpecs, type ParsedOptions,
 } from './lib.js';
 
 /** Every benchmark, in the order they run. Add new ones here. */
-export const BENCHMARKS: readonly Benchmark[] = [applyBenchmark, pipelineBenchmark];
+export const BENCHMARKS: readonly Benchmark[] = [applyBenchmark, reconcileBenchmark, pipelineBenchmark];
 
 const RUN_OPTIONS: OptionSpecs = {
   only: { type: 'string', description: `comma-separated benchmarks to run (${BENCHMARKS.map((b) => b.name).join(', ')})` },

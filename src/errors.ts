@@ -29,17 +29,24 @@ export const catalogue = {
   JK1010: { title: 'no manifests found', exitCode: 1 },
   JK1011: { title: 'unknown reference', exitCode: 1 },
   JK1012: { title: 'invalid command-line option', exitCode: 1 },
+  JK1013: { title: 'invalid subject', exitCode: 1 },
+  JK1014: { title: 'invalid name', exitCode: 1 },
+  JK1015: { title: 'resources conflict on the server', exitCode: 1 },
   JK2001: { title: 'cannot connect to NATS', exitCode: 1 },
   JK2002: { title: 'JetStream is not available', exitCode: 1 },
   JK2003: { title: 'server rejected the request', exitCode: 1 },
   JK2004: { title: 'cannot read connection settings', exitCode: 1 },
   JK2005: { title: 'request timed out', exitCode: 1 },
+  JK2010: { title: 'invalid connection setting', exitCode: 1 },
   JK3001: { title: 'change needs replace', exitCode: 1 },
   JK3002: { title: 'field not supported by the connected server', exitCode: 1 },
   JK3003: { title: 'resource is protected', exitCode: 1 },
   JK3004: { title: 'resource not managed by jetkeeper', exitCode: 1 },
   JK3005: { title: 'apply failed', exitCode: 1 },
   JK3006: { title: 'prune needs ownership metadata', exitCode: 1 },
+  JK3007: { title: 'prune refused: nothing declared', exitCode: 1 },
+  JK3008: { title: 'prune refused: too many deletes', exitCode: 1 },
+  JK3009: { title: 'prune needs the whole declared set', exitCode: 1 },
   JK4001: { title: 'nats-server binary not found', exitCode: 1 },
   JK4002: { title: 'port is busy', exitCode: 1 },
   JK4003: { title: 'local cluster did not become ready', exitCode: 1 },
@@ -65,6 +72,10 @@ export interface JkErrorInit {
   transient?: boolean;
   /** JetStream API err_code when the server refused */
   apiCode?: number;
+  /** the run option that changes the outcome (`allowReplace`, `pruneMax`); front ends name their own flag for it */
+  option?: string;
+  /** the value to give that option, when the fix needs one */
+  optionValue?: string;
 }
 
 /** The one error type jetkeeper throws for anything a user can cause. */
@@ -76,6 +87,8 @@ export class JkError extends Error {
   readonly at?: SourcePosition;
   readonly transient: boolean;
   readonly apiCode?: number;
+  readonly option?: string;
+  readonly optionValue?: string;
 
   constructor(code: ErrorCode, init: JkErrorInit) {
     super(init.message, init.cause === undefined ? undefined : { cause: init.cause });
@@ -87,6 +100,8 @@ export class JkError extends Error {
     this.at = init.at;
     this.transient = init.transient ?? false;
     this.apiCode = init.apiCode;
+    this.option = init.option;
+    this.optionValue = init.optionValue;
   }
 
   get exitCode(): number {
@@ -111,6 +126,7 @@ export class JkError extends Error {
       at: this.at,
       fix: this.fix,
       apiCode: this.apiCode,
+      option: this.option,
     };
   }
 }

@@ -9,14 +9,13 @@ import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { applyPlan, withRetry } from '../apply/apply.js';
+import { withRetry } from '../apply/apply.js';
 import { JkError, JkErrors } from '../errors.js';
 import { startCluster, type LocalCluster } from '../local/cluster.js';
 import { parseManifests } from '../manifests/load.js';
 import { validateDocuments } from '../manifests/validate.js';
-import { JetStreamAdmin } from '../nats/admin.js';
 import { LabClient, type LabConsumerInfo, type LabStreamInfo } from '../nats/lab-client.js';
-import { plan } from '../plan/plan.js';
+import { reconcile } from '../reconcile/reconcile.js';
 import { jszStream, type JszStreamView } from './jsz.js';
 import { Services, type ServiceEvent } from './services.js';
 import { StopWaiting, waitUntil } from './wait.js';
@@ -189,20 +188,18 @@ export async function runLab(opts: LabOptions): Promise<LabResult> {
   }
 }
 
-/** parse, validate, plan, apply: the same library calls as `jetkeeper apply`. */
+/** parse, validate, then the reconcile core, as `jetkeeper apply` runs it. */
 async function applyManifests(file: string, servers: string[], step: (s: string) => void): Promise<void> {
   const v = validateDocuments(parseManifests(readFileSync(file, 'utf8'), file));
   if (v.errors.length) throw new JkErrors(v.errors);
-  const admin = await JetStreamAdmin.connect({ servers, timeoutMs: 10_000 });
-  try {
-    const p = plan(v.resources, await admin.readLive(), { owner: 'default', prune: false });
-    const r = await applyPlan(p, admin);
-    const failed = r.items.find((i) => !i.ok);
-    if (failed?.error) throw failed.error;
-    step(`applied ${LAB_MANIFEST}: ${r.items.map((i) => `${i.action} ${i.key}`).join(', ') || 'no changes'}`);
-  } finally {
-    await admin.close();
-  }
+  const r = await reconcile({ resources: v.resources, connection: { servers, timeoutMs: 10_000 }, owner: 'default', mode: 'apply' });
+  const group = r.groups[0];
+  if (group?.error) throw group.error;
+  if (r.refused.length) throw new JkErrors(r.refused);
+  const failed = group?.outcomes.find((o) => o.result === 'failed');
+  if (failed?.result === 'failed') throw failed.error;
+  const applied = group?.outcomes.filter((o) => o.result === 'applied') ?? [];
+  step(`applied ${LAB_MANIFEST}: ${applied.map((o) => `${o.action} ${o.key}`).join(', ') || 'no changes'}`);
 }
 
 /** Retries the transient errors of a leader election (timeouts, no responders, 10008). */

@@ -10,7 +10,7 @@ import {
   credsAuthenticator, nkeyAuthenticator, type NatsConnection,
 } from '@nats-io/transport-node';
 import {
-  jetstreamManager, JetStreamApiError, type JetStreamManager, type StreamConfig, type StreamInfo, type ConsumerConfig,
+  jetstreamManager, JetStreamApiError, type JetStreamManager, type StreamConfig, type StreamInfo, type ConsumerConfig, type ConsumerInfo,
 } from '@nats-io/jetstream';
 import { JkError } from '../errors.js';
 import { describeSettings, redactSecrets, type ConnectionSettings } from './settings.js';
@@ -35,6 +35,12 @@ export interface ConsumerSnapshot {
   cluster?: { leader?: string };
 }
 
+/** Streams and consumers to read by name. */
+export interface LiveTargets {
+  streams: readonly string[];
+  consumers: readonly { stream: string; name: string }[];
+}
+
 export interface LiveSnapshot {
   serverVersion: string;
   streams: StreamSnapshot[];
@@ -44,6 +50,14 @@ export interface LiveSnapshot {
 /** A client StreamInfo as jetkeeper keeps it. */
 function streamSnapshot(si: StreamInfo): StreamSnapshot {
   return { config: si.config as unknown as JsonConfig, state: si.state as unknown as StreamSnapshot['state'], cluster: si.cluster as StreamSnapshot['cluster'], created: si.created };
+}
+
+/** A client ConsumerInfo as jetkeeper keeps it. */
+function consumerSnapshot(stream: string, ci: ConsumerInfo): ConsumerSnapshot {
+  return {
+    stream, name: ci.name, config: ci.config as unknown as JsonConfig, num_pending: ci.num_pending, num_ack_pending: ci.num_ack_pending,
+    num_redelivered: ci.num_redelivered, num_waiting: ci.num_waiting, cluster: ci.cluster,
+  };
 }
 
 /** Transient JetStream API codes: the same request may succeed a moment later. */
@@ -275,22 +289,37 @@ export class JetStreamAdmin {
       const name = String(s.config.name);
       try {
         for await (const ci of this.jsm.consumers.list(name)) {
-          consumers.push({
-            stream: name,
-            name: ci.name,
-            config: ci.config as unknown as JsonConfig,
-            num_pending: ci.num_pending,
-            num_ack_pending: ci.num_ack_pending,
-            num_redelivered: ci.num_redelivered,
-            num_waiting: ci.num_waiting,
-            cluster: ci.cluster,
-          });
+          consumers.push(consumerSnapshot(name, ci));
         }
       } catch (e) {
         throw decodeNatsError(e, `Stream/${name}`, this.settings);
       }
     });
     return { serverVersion: this.serverVersion, streams, consumers };
+  }
+
+  /**
+   * Reads only the named streams and consumers (one info request each), for reconciling a few
+   * resources among many. What does not exist is absent from the snapshot.
+   */
+  async readTargets(targets: LiveTargets, opts: { concurrency?: number } = {}): Promise<LiveSnapshot> {
+    const limit = opts.concurrency ?? 16;
+    const found = await mapLimit([...new Set(targets.streams)], limit, (name) => this.streamInfo(name));
+    const streams = found.filter((s): s is StreamSnapshot => s !== undefined);
+    const have = new Set(streams.map((s) => String(s.config.name)));
+    const wanted = targets.consumers.filter((c) => have.has(c.stream));
+    const consumers = await mapLimit(wanted, limit, (c) => this.consumerInfo(c.stream, c.name));
+    return { serverVersion: this.serverVersion, streams, consumers: consumers.filter((c): c is ConsumerSnapshot => c !== undefined) };
+  }
+
+  async consumerInfo(stream: string, name: string): Promise<ConsumerSnapshot | undefined> {
+    try {
+      return consumerSnapshot(stream, await this.jsm.consumers.info(stream, name));
+    } catch (e) {
+      // 10014 consumer not found, 10059 stream not found
+      if (e instanceof JetStreamApiError && (e.code === 10014 || e.code === 10059)) return undefined;
+      throw decodeNatsError(e, `Consumer/${stream}/${name}`, this.settings);
+    }
   }
 
   /** JetStream usage and limits of the connected account. */

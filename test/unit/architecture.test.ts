@@ -46,6 +46,13 @@ const never: [from: string, to: string, why: string][] = [
   ['lab', 'cli', 'the library never knows the command line'],
   ['resources', 'local', 'resources are pure'],
   ['plan', 'local', 'planning is pure'],
+  ['plan', 'apply', 'planning comes before applying'],
+  ['plan', 'reconcile', 'planning is a step of the reconcile core'],
+  ['apply', 'reconcile', 'the executor is a step of the reconcile core'],
+  ['reconcile', 'cli', 'the library never knows the command line'],
+  ['reconcile', 'lab', 'the core serves the lab, not the other way round'],
+  ['reconcile', 'local', 'the core reconciles any NATS system, not only a local one'],
+  ['nats', 'reconcile', 'the door to NATS knows nothing of the pipeline'],
 ];
 
 test('the source tree was found', () => {

@@ -6,7 +6,7 @@
  * of the config: normaliseConsumer fills those.
  */
 import { z } from 'zod';
-import { duration, int, natsName, timestamp } from '../common.js';
+import { duration, int, natsName, requiredDuration, timestamp } from '../common.js';
 import { parseDuration } from '../duration.js';
 import { field } from '../fields.js';
 
@@ -61,7 +61,7 @@ export const CONSUMER_FIELDS = {
   /** no `1ns` default on purpose (NACK's CRD default is nack#136): absent means the server's 30s */
   ackWait: field({ schema: duration().optional(), api: 'ack_wait', type: 'duration', change: 'update' }),
   maxDeliver: field({ schema: int().min(-1).optional(), api: 'max_deliver', type: 'int', change: 'update', serverDefault: -1 }),
-  backoff: field({ schema: z.array(duration()).optional(), api: 'backoff', type: 'durations', change: 'update', since: '2.7.1' }),
+  backoff: field({ schema: z.array(requiredDuration()).optional(), api: 'backoff', type: 'durations', change: 'update', since: '2.7.1' }),
   filterSubject: field({ schema: z.string().optional(), api: 'filter_subject', type: 'string', change: 'update' }),
   filterSubjects: field({
     schema: z.array(z.string().min(1)).optional(), api: 'filter_subjects', type: 'strings', change: 'update', since: '2.10.0',

@@ -164,8 +164,9 @@ export const STREAM_FIELDS = {
   }),
   allowAtomicPublish: flagField('allow_atomic', '2.12.0', 2),
   allowMsgSchedules: turnOn('allow_msg_schedules', 'message schedules cannot be disabled once enabled', '2.12.0', 2),
+  /** '' and default are the server's default; NACK silently ignores any other value, jetkeeper refuses it */
   persistMode: field({
-    schema: z.string().default(''), api: 'persist_mode', type: 'enum', change: 'create', serverDefault: 'default',
+    schema: z.enum(['', 'default', 'async']).default(''), api: 'persist_mode', type: 'enum', change: 'create', serverDefault: 'default',
     reason: 'the server cannot change the persist mode', since: '2.12.0', apiLevel: 2,
     toApi: onlyValue('async'), fromApi: onlyValue('async'),
   }),
