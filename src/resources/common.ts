@@ -103,10 +103,6 @@ export const streamSourceSchema = z.strictObject({
   message: 'give either domain or externalApiPrefix, not both',
   path: ['domain'],
   params: { code: 'JK1009' },
-}).refine((s) => !(s.consumer && (s.optStartSeq || s.optStartTime || s.filterSubject)), {
-  message: 'a source through a durable consumer takes its start and filter from that consumer: remove optStartSeq, optStartTime and filterSubject',
-  path: ['consumer'],
-  params: { code: 'JK1009' },
 });
 
 export type StreamSourceSpec = z.infer<typeof streamSourceSchema>;

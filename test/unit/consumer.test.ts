@@ -487,15 +487,6 @@ describe('consumer ackPolicy flow_control', () => {
     const spec = consumerFromApi({ ...stored, stream_name: 'ORDERS' });
     assert.deepEqual(spec, { streamName: 'ORDERS', durableName: 'c1', deliverSubject: 'deliver.fc', ackPolicy: 'flow_control' });
   });
-  test('needs a push consumer', () => {
-    assert.ok(issueAt({ ...base, ackPolicy: 'flow_control' }, ['ackPolicy']));
-  });
-  test('refuses ackWait, maxDeliver and a heartbeat other than 1s', () => {
-    assert.ok(issueAt({ ...fc, ackWait: '30s' }, ['ackWait']));
-    assert.ok(issueAt({ ...fc, maxDeliver: 5 }, ['maxDeliver']));
-    assert.ok(issueAt({ ...fc, heartbeatInterval: '5s' }, ['heartbeatInterval']));
-    assert.equal(consumerSchema.safeParse({ ...fc, heartbeatInterval: '1s', maxDeliver: -1 }).success, true);
-  });
   test('is gated on nats-server 2.14 only for that ack policy', () => {
     const gate = consumerKind.features.find((f) => f.field === 'ack_policy')!;
     assert.equal(gate.since, '2.14.0');

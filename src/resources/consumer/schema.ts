@@ -18,33 +18,9 @@ function conflict(ctx: Ctx, path: string, message: string, fix: string): void {
   ctx.addIssue({ code: 'custom', path: [path], message, params: { code: 'JK1009', fix } });
 }
 
-type ConsumerFields = ConsumerUpdatable & ConsumerCreateOnly;
-
-/** The server's rules for ackPolicy flow_control: a push consumer, acked through flow control only. */
-function checkFlowControlAcks(s: ConsumerFields, ctx: Ctx): void {
-  if (s.ackPolicy !== 'flow_control') return;
-  if (!s.deliverSubject) {
-    conflict(ctx, 'ackPolicy', 'ackPolicy flow_control needs a push consumer', 'add deliverSubject: <subject>');
-  }
-  if (s.ackWait || s.backoff?.length) {
-    conflict(ctx, s.ackWait ? 'ackWait' : 'backoff', 'ackPolicy flow_control acks through flow control: it takes no ackWait or backoff', 'remove ackWait and backoff');
-  }
-  if (s.maxDeliver !== undefined && s.maxDeliver > 0) {
-    conflict(ctx, 'maxDeliver', 'ackPolicy flow_control redelivers without limit: maxDeliver must not be set', 'remove maxDeliver');
-  }
-  if (s.maxAckPending !== undefined && s.maxAckPending < 0) {
-    conflict(ctx, 'maxAckPending', 'ackPolicy flow_control needs a limit of pending acks', 'remove maxAckPending (1000) or set it above 0');
-  }
-  const hb = safeNs(s.heartbeatInterval);
-  if (hb !== undefined && hb !== 0 && hb !== 1_000_000_000) {
-    conflict(ctx, 'heartbeatInterval', 'ackPolicy flow_control uses a heartbeat of 1s', 'remove heartbeatInterval or set it to 1s');
-  }
-}
-
 export const consumerSchema = z
   .strictObject({ ...consumerUpdatable, ...consumerCreateOnly, ...connectionFields })
   .superRefine((s, ctx) => {
-    checkFlowControlAcks(s, ctx);
     if (s.filterSubject && s.filterSubjects?.length) {
       conflict(ctx, 'filterSubjects', 'filterSubject and filterSubjects cannot both be set',
         'put every subject in filterSubjects and remove filterSubject');
