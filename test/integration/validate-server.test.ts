@@ -116,6 +116,13 @@ const streamMutations: Mutation[] = [
   S((s) => { s.firstSequence = 42; }, '2.10.0'),
   S((s) => { s.storage = 'file'; }),
   S((s) => { s.sealed = true; }),
+  S((s) => { s.allowBatched = true; }, '2.14.0'),
+  S((s, i) => { delete s.subjects; s.mirror = { name: `M${i}` }; s.allowBatched = true; }, '2.14.0'),
+  S((s, i) => { s.sources = [{ name: `A${i}`, consumer: { name: `k${i}`, deliverSubject: `through${i}` } }]; }, '2.14.0'),
+  S((s, i) => { s.sources = [{ name: `A${i}`, filterSubject: `a${i}.x`, consumer: { name: `k${i}`, deliverSubject: `through${i}` } }]; }, '2.14.0'),
+  S((s, i) => { s.sources = [{ name: `A${i}`, consumer: { name: `k${i}`, deliverSubject: `through${i}.*` } }]; }, '2.14.0'),
+  S((s, i) => { delete s.subjects; s.mirror = { name: `M${i}`, consumer: { name: `k${i}`, deliverSubject: `through${i}` } }; }, '2.14.0'),
+  S((s, i) => { delete s.subjects; s.mirror = { name: `M${i}`, optStartSeq: 3, consumer: { name: `k${i}`, deliverSubject: `through${i}` } }; }, '2.14.0'),
 ];
 
 const consumerMutations: Mutation[] = [
@@ -156,6 +163,12 @@ const consumerMutations: Mutation[] = [
   C((k) => { k.description = 'd'.repeat(4097); }),
   C((k) => { k.priorityPolicy = 'overflow'; k.priorityGroups = ['this-name-is-too-long-for-a-group']; }, '2.11.0'),
   C((k) => { k.priorityPolicy = 'overflow'; k.priorityGroups = ['g1']; }, '2.11.0'),
+  C((k) => { k.ackPolicy = 'flow_control'; }, '2.14.0'),
+  C((k, i) => { k.deliverSubject = `out${i}`; k.ackPolicy = 'flow_control'; }, '2.14.0'),
+  C((k, i) => { k.deliverSubject = `out${i}`; k.ackPolicy = 'flow_control'; k.heartbeatInterval = '1s'; k.maxAckPending = 10; }, '2.14.0'),
+  C((k, i) => { k.deliverSubject = `out${i}`; k.ackPolicy = 'flow_control'; k.ackWait = '10s'; }, '2.14.0'),
+  C((k, i) => { k.deliverSubject = `out${i}`; k.ackPolicy = 'flow_control'; k.heartbeatInterval = '5s'; }, '2.14.0'),
+  C((k, i) => { k.deliverSubject = `out${i}`; k.ackPolicy = 'flow_control'; k.maxDeliver = 3; }, '2.14.0'),
   { apply: (c, i) => { c.consumers.push({ streamName: c.stream.name, durableName: `e${i}`, ackPolicy: 'explicit' }); } },
   { apply: (c, i) => { c.consumers.push({ streamName: c.stream.name, durableName: `e${i}`, ackPolicy: 'explicit', filterSubject: `c${i}.b` }); } },
 ];
