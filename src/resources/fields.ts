@@ -157,7 +157,9 @@ function defaultFromApi(d: FieldDef, v: unknown): unknown {
 export function toApiOf(table: FieldTable, spec: SpecValues): ApiConfig {
   const out: ApiConfig = {};
   for (const [name, d] of Object.entries(table)) {
-    if (d.api) out[d.api] = d.toApi ? d.toApi(spec[name], spec) : defaultToApi(d, spec[name]);
+    if (!d.api) continue;
+    out[d.api] = d.toApi ? d.toApi(spec[name], spec) : defaultToApi(d, spec[name]);
+    for (const also of d.alsoApi ?? []) out[also] = out[d.api];
   }
   return compact(out);
 }
