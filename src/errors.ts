@@ -29,6 +29,7 @@ export const catalogue = {
   JK1010: { title: 'no manifests found', exitCode: 1 },
   JK1011: { title: 'unknown reference', exitCode: 1 },
   JK1012: { title: 'invalid command-line option', exitCode: 1 },
+  JK1013: { title: 'invalid option', exitCode: 1 },
   JK2001: { title: 'cannot connect to NATS', exitCode: 1 },
   JK2002: { title: 'JetStream is not available', exitCode: 1 },
   JK2003: { title: 'server rejected the request', exitCode: 1 },
@@ -45,6 +46,12 @@ export const catalogue = {
   JK4003: { title: 'local cluster did not become ready', exitCode: 1 },
   JK4004: { title: 'no local cluster', exitCode: 1 },
   JK4005: { title: 'local cluster already running', exitCode: 1 },
+  JK4006: { title: 'no such server in the local cluster', exitCode: 1 },
+  JK4007: { title: 'network namespaces are not available', exitCode: 1 },
+  JK4008: { title: 'nats-server exited', exitCode: 1 },
+  JK4009: { title: 'interrupted', exitCode: 1 },
+  JK4010: { title: 'network namespace operation failed', exitCode: 1 },
+  JK4011: { title: 'example service did not start', exitCode: 1 },
   JK9001: { title: 'internal error', exitCode: 70 },
 } as const satisfies Record<string, CatalogueEntry>;
 
@@ -65,6 +72,12 @@ export interface JkErrorInit {
   transient?: boolean;
   /** JetStream API err_code when the server refused */
   apiCode?: number;
+  /**
+   * The library option at fault (`allowReplace`, `portBase`, ...). Messages and fixes name
+   * options in backticks (`` `portBase` ``) so a front end can put its own name in their place
+   * (the CLI puts the flag, `--port-base`).
+   */
+  option?: string;
 }
 
 /** The one error type jetkeeper throws for anything a user can cause. */
@@ -76,6 +89,7 @@ export class JkError extends Error {
   readonly at?: SourcePosition;
   readonly transient: boolean;
   readonly apiCode?: number;
+  readonly option?: string;
 
   constructor(code: ErrorCode, init: JkErrorInit) {
     super(init.message, init.cause === undefined ? undefined : { cause: init.cause });
@@ -87,6 +101,7 @@ export class JkError extends Error {
     this.at = init.at;
     this.transient = init.transient ?? false;
     this.apiCode = init.apiCode;
+    this.option = init.option;
   }
 
   get exitCode(): number {
@@ -111,6 +126,7 @@ export class JkError extends Error {
       at: this.at,
       fix: this.fix,
       apiCode: this.apiCode,
+      option: this.option,
     };
   }
 }
