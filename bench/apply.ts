@@ -436,23 +436,27 @@ export async function runApplyBench(o: ParsedOptions): Promise<BenchResult> {
       const applyRuns: ApplyTiming[] = [];
       const rawRuns: RawTiming[] = [];
       const noop: NoopSample[] = [];
+      const sides = {
+        a: async (r: number) => {
+          log(`round ${r}/${rounds} (a) jetkeeper cold apply`);
+          const { timing, resources } = await jetkeeperApply(c, text, concurrency, ops);
+          applyRuns.push(timing);
+          log(`  ${fmtMs(timing.totalMs)} (apply ${fmtMs(timing.applyMs)}, ${timing.retries} retries${foreign(timing.cpu)})`);
+          await expectCounts(c, n, 2 * n, 'after (a)');
+          log(`round ${r}/${rounds} (e) no-op plan vs list-all infos, ${nNoop} repeat(s)`);
+          noop.push(...(await noopRounds(c, resources, concurrency, nNoop, n)));
+        },
+        b: async (r: number) => {
+          log(`round ${r}/${rounds} (b) raw concurrent floor`);
+          const t = await rawCreate(raw, work, concurrency, pids);
+          rawRuns.push(t);
+          log(`  ${fmtMs(t.totalMs)}, ${t.errors} error(s)${t.firstError ? `, first: ${t.firstError}` : ''}${foreign(t.cpu)}`);
+          if (t.errors === 0) await expectCounts(c, n, 2 * n, 'after (b)');
+        },
+      };
       for (let r = 1; r <= rounds; r++) {
-        for (const which of r % 2 === 1 ? ['a', 'b'] : ['b', 'a']) {
-          if (which === 'a') {
-            log(`round ${r}/${rounds} (a) jetkeeper cold apply`);
-            const { timing, resources } = await jetkeeperApply(c, text, concurrency, ops);
-            applyRuns.push(timing);
-            log(`  ${fmtMs(timing.totalMs)} (apply ${fmtMs(timing.applyMs)}, ${timing.retries} retries${foreign(timing.cpu)})`);
-            await expectCounts(c, n, 2 * n, 'after (a)');
-            log(`round ${r}/${rounds} (e) no-op plan vs list-all infos, ${nNoop} repeat(s)`);
-            noop.push(...(await noopRounds(c, resources, concurrency, nNoop, n)));
-          } else {
-            log(`round ${r}/${rounds} (b) raw concurrent floor`);
-            const t = await rawCreate(raw, work, concurrency, pids);
-            rawRuns.push(t);
-            log(`  ${fmtMs(t.totalMs)}, ${t.errors} error(s)${t.firstError ? `, first: ${t.firstError}` : ''}${foreign(t.cpu)}`);
-            if (t.errors === 0) await expectCounts(c, n, 2 * n, 'after (b)');
-          }
+        for (const which of r % 2 === 1 ? (['a', 'b'] as const) : (['b', 'a'] as const)) {
+          await sides[which](r);
           await clean(c, concurrency);
         }
       }

@@ -32,6 +32,7 @@ export const catalogue = {
   JK1013: { title: 'invalid subject', exitCode: 1 },
   JK1014: { title: 'invalid name', exitCode: 1 },
   JK1015: { title: 'resources conflict on the server', exitCode: 1 },
+  JK1016: { title: 'invalid option', exitCode: 1 },
   JK2001: { title: 'cannot connect to NATS', exitCode: 1 },
   JK2002: { title: 'JetStream is not available', exitCode: 1 },
   JK2003: { title: 'server rejected the request', exitCode: 1 },
@@ -52,6 +53,12 @@ export const catalogue = {
   JK4003: { title: 'local cluster did not become ready', exitCode: 1 },
   JK4004: { title: 'no local cluster', exitCode: 1 },
   JK4005: { title: 'local cluster already running', exitCode: 1 },
+  JK4006: { title: 'no such server in the local cluster', exitCode: 1 },
+  JK4007: { title: 'network namespaces are not available', exitCode: 1 },
+  JK4008: { title: 'nats-server exited', exitCode: 1 },
+  JK4009: { title: 'interrupted', exitCode: 1 },
+  JK4010: { title: 'network namespace operation failed', exitCode: 1 },
+  JK4011: { title: 'example service did not start', exitCode: 1 },
   JK9001: { title: 'internal error', exitCode: 70 },
 } as const satisfies Record<string, CatalogueEntry>;
 
@@ -72,10 +79,12 @@ export interface JkErrorInit {
   transient?: boolean;
   /** JetStream API err_code when the server refused */
   apiCode?: number;
-  /** the run option that changes the outcome (`allowReplace`, `pruneMax`); front ends name their own flag for it */
+  /**
+   * The library option at fault (`allowReplace`, `portBase`, ...). Messages and fixes name
+   * options in backticks (`` `portBase` ``) so a front end can put its own name in their place
+   * (the CLI puts the flag, `--port-base`).
+   */
   option?: string;
-  /** the value to give that option, when the fix needs one */
-  optionValue?: string;
 }
 
 /** The one error type jetkeeper throws for anything a user can cause. */
@@ -88,7 +97,6 @@ export class JkError extends Error {
   readonly transient: boolean;
   readonly apiCode?: number;
   readonly option?: string;
-  readonly optionValue?: string;
 
   constructor(code: ErrorCode, init: JkErrorInit) {
     super(init.message, init.cause === undefined ? undefined : { cause: init.cause });
@@ -101,7 +109,6 @@ export class JkError extends Error {
     this.transient = init.transient ?? false;
     this.apiCode = init.apiCode;
     this.option = init.option;
-    this.optionValue = init.optionValue;
   }
 
   get exitCode(): number {

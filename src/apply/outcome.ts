@@ -76,7 +76,7 @@ export function refusalErrors(p: Plan, opts: { allowReplace: boolean }): JkError
       message: `${replaces.map((c) => `${c.key} (${c.reason})`).join('; ')} can only change by delete and create, which loses data. Nothing was applied`,
       resource: replaces[0].key,
       option: 'allowReplace',
-      fix: 'revert the field, or allow replace for this run to delete and recreate (the plan shows what is lost)',
+      fix: 'revert the field, or run apply with `allowReplace` to delete and recreate (the plan shows what is lost)',
     }));
   }
   if (p.prune?.refused) errors.push(pruneError(p.prune));
@@ -93,7 +93,6 @@ function pruneError(g: PruneGuard): JkError {
   return new JkError('JK3008', {
     message: `${pruneRefusal(g)}. Nothing was applied`,
     option: 'pruneMax',
-    optionValue: String(g.deletes),
-    fix: `check that the input is complete; to delete that many on purpose, raise the prune limit for this run to ${g.deletes}`,
+    fix: `check that the input is complete; to delete that many on purpose, raise the limit for this run: \`pruneMax\` ${g.deletes}`,
   });
 }

@@ -2,6 +2,7 @@
 import type { Command } from 'commander';
 import { renderPlanText } from '../plan/render.js';
 import { action, emit, globalOptions } from './common.js';
+import { withFlagNames } from './flags.js';
 import { manifestOptions, plansOutput, pruneOptions, runReconcile, type RunFlags } from './run.js';
 
 export function applyCommand(program: Command): void {
@@ -16,7 +17,7 @@ export function applyCommand(program: Command): void {
       // every refusal is raised before the first write, on any connection
       const result = await runReconcile(o, opts, 'apply');
       const shown = plansOutput(result.groups, (p) => renderPlanText(p, { allowReplace: !!opts.allowReplace }));
-      if (o.output === 'text') process.stdout.write(shown.text + '\n');
+      if (o.output === 'text') process.stdout.write(withFlagNames(shown.text) + '\n');
       const outcomes = result.groups.flatMap((g) => g.outcomes);
       const tried = outcomes.filter((x) => x.result === 'applied' || x.result === 'failed' || x.result === 'waiting');
       const applied = tried.map((x) => ({ key: x.key, action: x.action, ok: x.result === 'applied', ...(x.result === 'failed' ? { error: x.error.toJSON() } : {}) }));

@@ -9,6 +9,7 @@ import { dirname, join, resolve } from 'node:path';
 import { stringify } from 'yaml';
 import type { Command } from 'commander';
 import { JkError, JkErrors } from '../errors.js';
+import { errorForCli, withFlagNames } from './flags.js';
 import { loadManifests } from '../manifests/load.js';
 import { validateDocuments, type Resource, type ValidateOptions, type ValidationResult } from '../manifests/validate.js';
 import { JetStreamAdmin } from '../nats/admin.js';
@@ -188,7 +189,7 @@ export async function loadResources(files: readonly string[]): Promise<Resource[
 export function emit(o: Pick<GlobalOptions, 'output'>, data: unknown, text: () => string): void {
   if (o.output === 'json') process.stdout.write(JSON.stringify(data, null, 2) + '\n');
   else if (o.output === 'yaml') process.stdout.write(stringify(data));
-  else process.stdout.write(text() + '\n');
+  else process.stdout.write(withFlagNames(text()) + '\n');
 }
 
 /** Simple aligned table. */
@@ -213,17 +214,6 @@ export function action<A extends unknown[]>(fn: (...args: A) => Promise<number |
   };
 }
 
-/** The command-line flag of each run option the library names in its errors. */
-const FLAGS: Record<string, string> = { allowReplace: '--allow-replace', pruneMax: '--prune-max', timeout: '--timeout', prune: '--prune' };
-
-/** Names the flag in the fix of an error that points at a run option. */
-function withFlag(e: JkError): JkError {
-  const flag = e.option ? FLAGS[e.option] : undefined;
-  if (!flag) return e;
-  const fix = `${e.fix ?? ''} (${flag}${e.optionValue ? ` ${e.optionValue}` : ''})`.trim();
-  return new JkError(e.code, { message: e.message, fix, resource: e.resource, field: e.field, at: e.at, apiCode: e.apiCode, transient: e.transient, option: e.option, cause: e });
-}
-
 export function reportError(e: unknown, output: OutputFormat): number {
   const errors = e instanceof JkErrors ? e.errors : e instanceof JkError ? [e] : undefined;
   if (!errors) {
@@ -231,7 +221,7 @@ export function reportError(e: unknown, output: OutputFormat): number {
     if (process.env.JETKEEPER_DEBUG) process.stderr.write(`${(e as Error)?.stack}\n`);
     return reportError(err, output);
   }
-  const shown = errors.map(withFlag);
+  const shown = errors.map((x) => errorForCli(x) as JkError);
   if (output === 'json') process.stdout.write(JSON.stringify({ errors: shown.map((x) => x.toJSON()) }, null, 2) + '\n');
   else process.stderr.write(shown.map((x) => `error: ${x.format()}`).join('\n') + '\n');
   return errors[0].exitCode;

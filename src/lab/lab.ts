@@ -71,7 +71,7 @@ export interface LabResult {
   dir: string;
   serverVersion: string;
   natsUrl: string;
-  /** with --keep: what is still running */
+  /** with `keep`: what is still running */
   kept?: { servers: { name: string; pid: number }[]; services: { name: string; pid: number; logFile: string }[] };
 }
 
@@ -90,19 +90,12 @@ interface Ctx {
 export async function runLab(opts: LabOptions): Promise<LabResult> {
   const n = opts.servers ?? 3;
   if (n !== 3 && n !== 5) {
-    throw new JkError('JK1012', { message: `the lab runs on 3 or 5 servers, not ${n}: its streams have 3 replicas`, fix: 'pass --servers 3 or 5' });
+    throw new JkError('JK1016', { message: `the lab runs on 3 or 5 servers, not ${n}: its streams have 3 replicas`, fix: 'choose `servers` 3 or 5', option: 'servers' });
   }
   const root = opts.root ?? PACKAGE_ROOT;
   const manifestFile = join(root, LAB_MANIFEST);
   const scriptsDir = join(root, SCRIPTS);
-  for (const f of [manifestFile, ...['checkout', 'fraud', 'fulfillment', 'analytics', 'pdf-worker'].map((s) => join(scriptsDir, `${s}.js`))]) {
-    if (!existsSync(f)) {
-      throw new JkError('JK1001', {
-        message: `the lab needs ${f}, which does not exist`,
-        fix: 'run the lab from a jetkeeper checkout after `npm run build` (it runs the example services from dist/examples)',
-      });
-    }
-  }
+  requireLabFiles(manifestFile, scriptsDir);
   const step = opts.onStep ?? (() => {});
   // purge only a dir the lab created: never remove a directory the user already had
   const purge = opts.dir === undefined || !existsSync(opts.dir);
@@ -131,43 +124,12 @@ export async function runLab(opts: LabOptions): Promise<LabResult> {
     client = await LabClient.connect({ servers: cluster.urls, timeoutMs: 5_000 });
 
     step(`starting services: ${SERVICES.map((s) => s.name).join(', ')} (logs in ${join(dir, 'services')})`);
-    for (const s of SERVICES) services.start(s.name, s.script, { env: { ...s.env } });
-    try {
-      await Promise.all(SERVICES.map((s) => services.waitForEvent(s.name, s.ready, { timeoutMs: WAIT_MS, signal: opts.signal })));
-    } catch (e) {
-      if (opts.signal?.aborted) throw e;
-      throw new JkError('JK4003', {
-        message: `an example service did not start: ${(e as Error).message}`,
-        fix: 'run the service by hand with NATS_URL set (see examples/order-pipeline/README.md) to see why',
-        cause: e,
-      });
-    }
+    await startServices(services, opts.signal);
 
-    const orders = await retry(() => client!.streamInfo('ORDERS'));
+    const connected = client;
+    const orders = await retry(() => connected.streamInfo('ORDERS'));
     const ctx: Ctx = { cluster, client, services, signal: opts.signal, orders: new Map(), nextOrder: 1001 + orders.lastSeq, checkouts: 0 };
-    const checks: LabCheck[] = [];
-    const run = async (id: string, name: string, body: (ev: string[], facts: Record<string, unknown>) => Promise<boolean>) => {
-      const evidence: string[] = [];
-      const facts: Record<string, unknown> = {};
-      let ok = false;
-      try {
-        ok = await body(evidence, facts);
-      } catch (e) {
-        if (opts.signal?.aborted) throw e;
-        evidence.push(`error: ${e instanceof JkError ? e.format() : (e as Error).message}`);
-        facts.error = (e as Error).message;
-      }
-      const check = { id, name, ok, evidence, facts };
-      checks.push(check);
-      opts.onCheck?.(check);
-    };
-
-    await run('streams', 'ORDERS is file-backed with 3 replicas; PDF_TASKS is a work queue', (ev, f) => checkStreams(ctx, ev, f));
-    await run('publish-consume', 'two orders published by checkout are consumed and acked by fulfillment', (ev, f) => checkPublishConsume(ctx, ev, f));
-    await run('subject-capture', 'inventory.adjusted is not captured by ORDERS', (ev, f) => checkSubjectCapture(ctx, ev, f));
-    await run('server-failure', 'with one server killed, publish and consume go on; after its restart every replica is current', (ev, f) => checkServerFailure(ctx, ev, f));
-    await run('report', 'report: every order consumed and acked, nothing pending', (ev, f) => checkReport(ctx, ev, f));
-    if (!opts.keep) await run('graceful-stop', 'services drain and exit 0 on SIGTERM', (ev, f) => checkGracefulStop(ctx, ev, f));
+    const checks = await runChecks(ctx, opts);
 
     finished = true;
     const result: LabResult = { ok: checks.every((c) => c.ok), checks, dir, serverVersion: cluster.version, natsUrl };
@@ -186,6 +148,61 @@ export async function runLab(opts: LabOptions): Promise<LabResult> {
     }
     process.off('exit', killAll);
   }
+}
+
+/** The manifest and the built example services the lab runs. */
+function requireLabFiles(manifestFile: string, scriptsDir: string): void {
+  for (const f of [manifestFile, ...['checkout', 'fraud', 'fulfillment', 'analytics', 'pdf-worker'].map((s) => join(scriptsDir, `${s}.js`))]) {
+    if (!existsSync(f)) {
+      throw new JkError('JK1001', {
+        message: `the lab needs ${f}, which does not exist`,
+        fix: 'run the lab from a jetkeeper checkout after `npm run build` (it runs the example services from dist/examples)',
+      });
+    }
+  }
+}
+
+/** Starts the long-running example services and waits until each says it is ready. */
+async function startServices(services: Services, signal: AbortSignal | undefined): Promise<void> {
+  for (const s of SERVICES) services.start(s.name, s.script, { env: { ...s.env } });
+  try {
+    await Promise.all(SERVICES.map((s) => services.waitForEvent(s.name, s.ready, { timeoutMs: WAIT_MS, signal })));
+  } catch (e) {
+    if (signal?.aborted) throw e;
+    throw new JkError('JK4011', {
+      message: `an example service did not start: ${(e as Error).message}`,
+      fix: 'run the service by hand with NATS_URL set (see examples/order-pipeline/README.md) to see why',
+      cause: e,
+    });
+  }
+}
+
+/** Runs the checks in order; a check that throws fails with the error as its evidence. */
+async function runChecks(ctx: Ctx, opts: LabOptions): Promise<LabCheck[]> {
+  const checks: LabCheck[] = [];
+  const run = async (id: string, name: string, body: (ev: string[], facts: Record<string, unknown>) => Promise<boolean>) => {
+    const evidence: string[] = [];
+    const facts: Record<string, unknown> = {};
+    let ok = false;
+    try {
+      ok = await body(evidence, facts);
+    } catch (e) {
+      if (opts.signal?.aborted) throw e;
+      evidence.push(`error: ${e instanceof JkError ? e.format() : (e as Error).message}`);
+      facts.error = (e as Error).message;
+    }
+    const check = { id, name, ok, evidence, facts };
+    checks.push(check);
+    opts.onCheck?.(check);
+  };
+
+  await run('streams', 'ORDERS is file-backed with 3 replicas; PDF_TASKS is a work queue', (ev, f) => checkStreams(ctx, ev, f));
+  await run('publish-consume', 'two orders published by checkout are consumed and acked by fulfillment', (ev, f) => checkPublishConsume(ctx, ev, f));
+  await run('subject-capture', 'inventory.adjusted is not captured by ORDERS', (ev, f) => checkSubjectCapture(ctx, ev, f));
+  await run('server-failure', 'with one server killed, publish and consume go on; after its restart every replica is current', (ev, f) => checkServerFailure(ctx, ev, f));
+  await run('report', 'report: every order consumed and acked, nothing pending', (ev, f) => checkReport(ctx, ev, f));
+  if (!opts.keep) await run('graceful-stop', 'services drain and exit 0 on SIGTERM', (ev, f) => checkGracefulStop(ctx, ev, f));
+  return checks;
 }
 
 /** parse, validate, then the reconcile core, as `jetkeeper apply` runs it. */

@@ -47,21 +47,24 @@ export const DEFAULT_TIMEOUT_MS = 10_000;
 
 /** Resolves the settings to connect with. Throws JK2010 for unusable values, JK2004 for unreadable contexts. */
 export function resolveConnection(input: ResolveInput): ConnectionSettings {
-  const { options: o, env } = input;
-  const configDir = natsConfigDir(input.home, env.XDG_CONFIG_HOME);
-  let s = chooseServers(input, configDir);
+  const configDir = natsConfigDir(input.home, input.env.XDG_CONFIG_HOME);
+  const s = withTls(withAuth(chooseServers(input, configDir), input.options, input.env), input.options);
+  return { ...s, jsDomain: input.options.jsDomain ?? s.jsDomain, timeoutMs: parseTimeout(input.options.timeout) };
+}
+
+/** Auth is all or nothing, as in NACK: a method given by option or environment replaces the chosen settings' auth. */
+function withAuth(s: ConnectionSettings, o: ConnectionOptions, env: ResolveInput['env']): ConnectionSettings {
   const creds = o.creds ?? env.NATS_CREDS;
   const nkey = o.nkey ?? env.NATS_NKEY;
   const user = o.user ?? env.NATS_USER;
   const token = o.token ?? env.NATS_TOKEN;
-  if (creds || nkey || user || token) {
-    // auth is all or nothing, as in NACK: a new method replaces the context's
-    s = { ...s, creds, nkey, user, password: o.password ?? env.NATS_PASSWORD, token };
-  }
-  if (o.tlsca || o.tlscert || o.tlskey || o.tlsfirst) {
-    s = { ...s, tls: { ...s.tls, ca: o.tlsca ?? s.tls?.ca, cert: o.tlscert ?? s.tls?.cert, key: o.tlskey ?? s.tls?.key, first: o.tlsfirst ?? s.tls?.first } };
-  }
-  return { ...s, jsDomain: o.jsDomain ?? s.jsDomain, timeoutMs: parseTimeout(o.timeout) };
+  if (!(creds || nkey || user || token)) return s;
+  return { ...s, creds, nkey, user, password: o.password ?? env.NATS_PASSWORD, token };
+}
+
+function withTls(s: ConnectionSettings, o: ConnectionOptions): ConnectionSettings {
+  if (!(o.tlsca || o.tlscert || o.tlskey || o.tlsfirst)) return s;
+  return { ...s, tls: { ...s.tls, ca: o.tlsca ?? s.tls?.ca, cert: o.tlscert ?? s.tls?.cert, key: o.tlskey ?? s.tls?.key, first: o.tlsfirst ?? s.tls?.first } };
 }
 
 function chooseServers(input: ResolveInput, configDir: string): ConnectionSettings {
@@ -91,7 +94,7 @@ export function parseTimeout(v: string | number | undefined): number {
   const n = /^\d+$/.test(text) ? Number(text) : Number.NaN;
   if (!Number.isSafeInteger(n) || n < 1 || n > MAX_TIMEOUT_MS) {
     throw new JkError('JK2010', {
-      message: `timeout must be a whole number of milliseconds from 1 to ${MAX_TIMEOUT_MS}, got ${JSON.stringify(String(v).slice(0, 40))}`,
+      message: `\`timeout\` must be a whole number of milliseconds from 1 to ${MAX_TIMEOUT_MS}, got ${JSON.stringify(String(v).slice(0, 40))}`,
       field: 'timeout',
       option: 'timeout',
       fix: `give the timeout in milliseconds, e.g. ${DEFAULT_TIMEOUT_MS}`,

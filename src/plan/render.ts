@@ -38,7 +38,7 @@ export function renderPlanText(p: Plan, opts: { verbose?: boolean; allowReplace?
     lines.push(`${SYMBOL[c.action]} ${label.padEnd(11)} ${c.key}${c.reason ? `  (${c.reason})` : ''}`);
     for (const f of c.fields) lines.push(fieldLine(c, f));
     if (c.dataLoss) lines.push(`    DATA LOSS: ${c.dataLoss}`);
-    if (c.action === 'replace' && !opts.allowReplace) lines.push('    apply refuses this without --allow-replace');
+    if (c.action === 'replace' && !opts.allowReplace) lines.push('    apply refuses this without `allowReplace`');
   }
   const s = summarize(p);
   if (lines.length === 0) lines.push('No changes. The server matches the manifests.');

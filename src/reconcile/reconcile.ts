@@ -115,7 +115,7 @@ function selected(input: ReconcileInput): readonly Resource[] {
     throw new JkError('JK3009', {
       message: 'prune needs every declared resource reconciled at once; it cannot run on a selection of resources',
       option: 'only',
-      fix: 'reconcile all resources when pruning, or leave prune off for a selection',
+      fix: 'reconcile all resources when pruning (no `only`), or leave `prune` off for a selection',
     });
   }
   const keys = new Set(input.only);
