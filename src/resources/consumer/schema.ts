@@ -65,6 +65,9 @@ export const consumerSchema = z
     }
   });
 
-export type ConsumerSpec = z.infer<typeof consumerSchema>;
+type ConnectionFields = z.infer<z.ZodObject<typeof connectionFields>>;
+
+/** What the server changes in place, what it does not, and where to connect (the schema's output). */
+export type ConsumerSpec = ConsumerUpdatable & ConsumerCreateOnly & ConnectionFields;
 /** The spec as written, before defaults (what export produces and users type). */
 export type ConsumerSpecInput = z.input<typeof consumerSchema>;

@@ -33,6 +33,9 @@ export const streamSchema = z
     }
   });
 
-export type StreamSpec = z.infer<typeof streamSchema>;
+type ConnectionFields = z.infer<z.ZodObject<typeof connectionFields>>;
+
+/** What the server changes in place, what it does not, and where to connect (the schema's output). */
+export type StreamSpec = StreamUpdatable & StreamCreateOnly & ConnectionFields;
 /** The spec as written, before defaults (what export produces and users type). */
 export type StreamSpecInput = z.input<typeof streamSchema>;
