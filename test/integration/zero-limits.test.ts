@@ -1,7 +1,8 @@
 /**
- * Limits of 0 against a real nats-server: the server reads 0 as "unlimited" or "its default" and
- * stores something else (-1, 2m, nothing). Apply must accept what the server stored, and the next
- * plan must be a no-op. Assertions read what the server reports.
+ * Values the server rewrites, against a real nats-server: it reads a limit of 0 as "unlimited" or
+ * "its default" and stores something else (-1, 2m, nothing), and sealing a stream rewrites its
+ * limits. Apply must accept what the server stored, and the next plan must be a no-op. Assertions
+ * read what the server reports.
  */
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -62,6 +63,23 @@ describe('limits of 0 against a real server', () => {
     const second = plan(resources, await admin.readLive(), { owner, prune: false });
     const changed = second.changes.filter((c) => c.action !== 'noop');
     assert.deepEqual(changed.map((c) => ({ key: c.key, action: c.action, fields: c.fields })), []);
+  });
+
+  test('sealing an applied stream succeeds and the next plan is a no-op (the server rewrites its limits)', async () => {
+    const spec = '  name: SEALED\n  subjects: [sealed.>]\n  storage: file\n  maxAge: 30s\n  allowRollup: true\n';
+    const open = resourcesFrom(doc('Stream', 'sealed', spec));
+    const created = await applyPlan(plan(open, await admin.readLive(), { owner, prune: false }), admin, { allowReplace: false });
+    assert.equal(created.ok, true, JSON.stringify(created.items.filter((i) => !i.ok).map((i) => i.error?.format())));
+    const sealed = resourcesFrom(doc('Stream', 'sealed', spec.replace('  allowRollup: true\n', '') + '  sealed: true\n'));
+    const p = plan(sealed, await admin.readLive(), { owner, prune: false });
+    assert.equal(p.changes[0].action, 'update', JSON.stringify(p.changes[0].fields));
+    const result = await applyPlan(p, admin, { allowReplace: false });
+    assert.equal(result.ok, true, JSON.stringify(result.items.filter((i) => !i.ok).map((i) => i.error?.format())));
+    const live = (await admin.readLive()).streams.find((s) => s.config.name === 'SEALED')!.config;
+    assert.equal(live.sealed, true);
+    assert.equal(live.max_age, 0, 'the server drops the age limit of a sealed stream');
+    const again = plan(sealed, await admin.readLive(), { owner, prune: false });
+    assert.deepEqual(again.changes.map((c) => [c.action, c.fields]), [['noop', []]]);
   });
 
   test('the server stored 0 as unlimited and its default duplicate window', async () => {

@@ -165,6 +165,11 @@ describe('plan: noop', () => {
     { what: 'a stream with NACK\'s one-year default maxAge', spec: { name: 'Y', subjects: ['y'] } },
     { what: 'a stream with a short maxAge (duplicate window follows it)', spec: { ...ORDERS, maxAge: '30s' }, o: { override: { duplicate_window: 30 * S } } },
     {
+      what: 'a sealed stream (the server drops its age limit, discards new and denies deletes, purges and rollups)',
+      spec: { ...ORDERS, sealed: true, allowRollup: false },
+      o: { override: { max_age: 0, discard: 'new', deny_delete: true, deny_purge: true, duplicate_window: 120 * S } },
+    },
+    {
       what: 'a stream with every limit at 0 (the server stores -1, its default window, no consumer limits)',
       spec: { ...ORDERS, maxBytes: 0, maxMsgs: 0, maxConsumers: 0, maxMsgSize: 0, duplicateWindow: '0', consumerLimits: { inactiveThreshold: '0', maxAckPending: 0 } },
       o: { override: { max_bytes: -1, max_msgs: -1, max_consumers: -1, max_msg_size: -1, duplicate_window: 120 * S, consumer_limits: {} } },

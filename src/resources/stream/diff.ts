@@ -16,6 +16,9 @@ const STREAM_OPTIONAL = optionalFieldsOf(STREAM_FIELDS);
 /** Limits the server stores as -1 (unlimited) when they are sent as 0. */
 export const STREAM_ZERO_IS_UNLIMITED: readonly string[] = zeroIsDefaultOf(STREAM_FIELDS);
 
+/** What the server stores in a sealed stream, whatever was sent (stream.go configUpdateCheck). */
+const SEALED = { max_age: 0, discard: 'new', deny_delete: true, deny_purge: true, allow_rollup_hdrs: false } as const;
+
 /** consumer_limits without the entries of 0 (the server leaves them out: no limit). */
 function normaliseConsumerLimits(limits: unknown): ApiConfig | undefined {
   const out: ApiConfig = {};
@@ -30,6 +33,8 @@ export function normaliseStream(config: ApiConfig): ApiConfig {
   if (out.duplicate_window === undefined || out.duplicate_window === 0) {
     out.duplicate_window = defaultDuplicateWindow(out.max_age as number);
   }
+  // Sealing rewrites the limits: no age limit, discard new, no deletes, purges or rollups.
+  if (out.sealed === true) Object.assign(out, SEALED);
   const limits = normaliseConsumerLimits(out.consumer_limits);
   if (limits) out.consumer_limits = limits;
   else delete out.consumer_limits;
