@@ -7,6 +7,7 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { connect, type NatsConnection } from '@nats-io/transport-node';
+import { diffConfigs } from '../../src/plan/plan.js';
 import { CONSUMER_FIELDS } from '../../src/resources/consumer/fields.js';
 import { consumerKind } from '../../src/resources/consumer/index.js';
 import type { FieldDef, FieldTable } from '../../src/resources/fields.js';
@@ -171,6 +172,12 @@ describe('field tables against a real server', () => {
 
   const stored = (kind: ResourceKind, config: ApiConfig | undefined, field: string) => kind.normalise(config ?? {})[field];
 
+  /** What was sent and what the server stored mean the same to jetkeeper (no drift after the write). */
+  function assertSameMeaning(kind: ResourceKind, sent: ApiConfig, returned: ApiConfig | undefined, field: string): void {
+    const drift = diffConfigs(kind, sent, returned ?? {}).map((f) => `${f.apiField}: ${JSON.stringify(f.to)} sent, ${JSON.stringify(f.from)} stored`);
+    assert.deepEqual(drift, [], `${field}: the server stored a config that plans as a change`);
+  }
+
   /** Creates with `from`, updates to `to`; returns the replies and the value the server stored. */
   async function change(p: typeof streamProbe, field: string, probe: Probe) {
     const first = { ...probe.base, [field]: probe.from };
@@ -185,6 +192,7 @@ describe('field tables against a real server', () => {
     const { made, sent, reply } = await change(p, field, probe);
     assert.equal(reply.error, undefined, `${field} is marked updatable but the server refused: ${reply.error?.description}`);
     assert.deepEqual(stored(p.kind, reply.config, field), stored(p.kind, sent, field), `${field}: the server stored another value`);
+    assertSameMeaning(p.kind, sent, reply.config, field);
     const back = await made.update(made.full);
     assert.equal(back.error, undefined, `${field}: changing it back was refused: ${back.error?.description}`);
     observed.push(`${field}: changed in place and back`);
@@ -206,6 +214,7 @@ describe('field tables against a real server', () => {
     const { made, sent, reply } = await change(p, field, probe);
     assert.equal(reply.error, undefined, `${field}: turning it on was refused: ${reply.error?.description}`);
     assert.equal(stored(p.kind, reply.config, field), probe.to);
+    assertSameMeaning(p.kind, sent, reply.config, field);
     const off = await made.update({ ...sent, ...reply.config, [field]: probe.from, metadata: undefined });
     assert.ok(off.error, `${field} is marked turn-on-only but the server turned it off`);
     observed.push(`${field}: turned on in place; off refused (${off.error.description})`);

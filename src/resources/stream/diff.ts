@@ -33,6 +33,11 @@ export function normaliseStream(config: ApiConfig): ApiConfig {
   if (out.duplicate_window === undefined || out.duplicate_window === 0) {
     out.duplicate_window = defaultDuplicateWindow(out.max_age as number);
   }
+  // Subject delete markers and message schedules need roll-ups: the server (2.11.4 on) turns them
+  // on and purge denial off; both sides say so, whichever version stored the config.
+  const markers = typeof out.subject_delete_marker_ttl === 'number' && out.subject_delete_marker_ttl > 0;
+  if (markers) out.allow_msg_ttl = true;
+  if (markers || out.allow_msg_schedules === true) Object.assign(out, { allow_rollup_hdrs: true, deny_purge: false });
   // Sealing rewrites the limits: no age limit, discard new, no deletes, purges or rollups.
   if (out.sealed === true) Object.assign(out, SEALED);
   const limits = normaliseConsumerLimits(out.consumer_limits);

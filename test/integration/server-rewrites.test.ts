@@ -16,7 +16,7 @@ import type { LocalCluster } from '../../src/local/cluster.js';
 import { startTestCluster } from '../helpers/servers.js';
 
 function resourcesFrom(text: string): Resource[] {
-  const r = validateDocuments(parseManifests(text, 'zero-limits.yaml'));
+  const r = validateDocuments(parseManifests(text, 'server-rewrites.yaml'));
   assert.deepEqual(r.errors.map((e) => e.format()), []);
   return r.resources;
 }
@@ -37,7 +37,7 @@ function zeroManifests(withLimits: boolean): string {
   ].join('\n---\n');
 }
 
-describe('limits of 0 against a real server', () => {
+describe('values the server rewrites, against a real server', () => {
   let cluster: LocalCluster;
   let admin: JetStreamAdmin;
   const owner = 'test';
@@ -80,6 +80,20 @@ describe('limits of 0 against a real server', () => {
     assert.equal(live.max_age, 0, 'the server drops the age limit of a sealed stream');
     const again = plan(sealed, await admin.readLive(), { owner, prune: false });
     assert.deepEqual(again.changes.map((c) => [c.action, c.fields]), [['noop', []]]);
+  });
+
+  test('delete markers and message schedules apply without allowRollup (the server turns roll-ups on) and plan as a no-op', async (t) => {
+    if (compareVersions(admin.serverVersion, '2.12.0') < 0) return t.skip(`nats-server ${admin.serverVersion} has no message schedules`);
+    const resources = resourcesFrom([
+      doc('Stream', 'markers', '  name: MARKERS\n  subjects: [markers.>]\n  storage: file\n  allowMsgTtl: true\n  subjectDeleteMarkerTtl: 5s\n'),
+      doc('Stream', 'schedules', '  name: SCHEDULES\n  subjects: [schedules.>]\n  storage: file\n  allowMsgSchedules: true\n'),
+    ].join('\n---\n'));
+    const result = await applyPlan(plan(resources, await admin.readLive(), { owner, prune: false }), admin, { allowReplace: false });
+    assert.equal(result.ok, true, JSON.stringify(result.items.filter((i) => !i.ok).map((i) => i.error?.format())));
+    const live = await admin.readLive();
+    for (const name of ['MARKERS', 'SCHEDULES']) assert.equal(live.streams.find((s) => s.config.name === name)!.config.allow_rollup_hdrs, true, name);
+    const again = plan(resources, live, { owner, prune: false });
+    assert.deepEqual(again.changes.map((c) => [c.key, c.action, c.fields]), [['Stream/MARKERS', 'noop', []], ['Stream/SCHEDULES', 'noop', []]]);
   });
 
   test('the server stored 0 as unlimited and its default duplicate window', async () => {
