@@ -13,6 +13,7 @@ import { stringify } from 'yaml';
 import { connect, type NatsConnection } from '@nats-io/transport-node';
 import { parseManifests } from '../../src/manifests/load.js';
 import { validateDocuments, type Resource } from '../../src/manifests/validate.js';
+import { diffConfigs } from '../../src/plan/plan.js';
 import { compareVersions, kindByName } from '../../src/resources/index.js';
 import type { LocalCluster } from '../../src/local/cluster.js';
 import { startTestCluster } from '../helpers/servers.js';
@@ -214,7 +215,7 @@ describe('validate accepts => nats-server accepts the create', () => {
     await cluster?.stop({ purge: true });
   });
 
-  async function request(subject: string, body: unknown): Promise<{ error?: { err_code?: number; description?: string } }> {
+  async function request(subject: string, body: unknown): Promise<{ error?: { err_code?: number; description?: string }; config?: Record<string, unknown> }> {
     const m = await nc.request(subject, JSON.stringify(body), { timeout: 5000 });
     return m.json();
   }
@@ -229,6 +230,11 @@ describe('validate accepts => nats-server accepts the create', () => {
         ? await request(`$JS.API.STREAM.CREATE.${t.stream}`, config)
         : await request(`$JS.API.CONSUMER.DURABLE.CREATE.${t.stream}.${t.consumer}`, { stream_name: t.stream, config });
       if (res.error) refused.push(`${r.key}: ${res.error.err_code} ${res.error.description}`);
+      // what the server stored must plan as no change (apply checks the same after each write)
+      else {
+        const drift = diffConfigs(kindByName(r.kind)!, config, res.config ?? {});
+        if (drift.length) refused.push(`${r.key}: stored differently: ${drift.map((f) => `${f.apiField} ${JSON.stringify(f.to)} -> ${JSON.stringify(f.from)}`).join(', ')}`);
+      }
     }
     return refused;
   }
