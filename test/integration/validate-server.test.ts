@@ -2,7 +2,8 @@
  * Property: what validate accepts, a real nats-server accepts. A seeded generator builds a few
  * hundred Stream (+ Consumer) manifests from a valid base and valid or invalid mutations; every
  * set that validates is created on one single server with the raw JetStream API (the config
- * jetkeeper would send), and the server must accept each create. Mutations of fields newer than
+ * jetkeeper would send), and the server must accept each create and store a config that plans as
+ * no change. Mutations of fields newer than
  * the server under test are left out (run it against Debian's 2.9.10 with
  * JETKEEPER_TEST_NATS_SERVER). A set that validate only warns about for a create (sealed: the
  * server seals existing streams only) is not sent. No timing assertions.
