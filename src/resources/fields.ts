@@ -12,7 +12,7 @@ import { compareVersions, userMetadata, type ApiConfig, type FeatureGate, type I
  * `update` changes in place; `create` is refused (a change needs delete + create);
  * `turnOn` can be turned on later but never off again.
  */
-export type FieldChange = 'update' | 'create' | 'turnOn';
+export type ChangeClass = 'update' | 'create' | 'turnOn';
 
 /** What the value is, for display and conversion. */
 export type FieldType =
@@ -27,7 +27,7 @@ export interface ValueGate {
   uses: (value: unknown) => boolean;
 }
 
-export interface FieldDef<S extends z.ZodType = z.ZodType, C extends FieldChange = FieldChange> {
+export interface FieldDef<S extends z.ZodType = z.ZodType, C extends ChangeClass = ChangeClass> {
   /** zod schema of the manifest field, with NACK's CRD default */
   schema: S;
   /** API (snake_case) field; undefined when the field is not part of the API config (streamName) */
@@ -61,16 +61,16 @@ type SpecValues = Readonly<Record<string, unknown>>;
 export type FieldTable = Readonly<Record<string, FieldDef>>;
 
 /** One row; keeps the literal change class so the zod split stays typed. */
-export const field = <S extends z.ZodType, C extends FieldChange>(def: FieldDef<S, C>): FieldDef<S, C> => def;
+export const field = <S extends z.ZodType, C extends ChangeClass>(def: FieldDef<S, C>): FieldDef<S, C> => def;
 
-type SchemasOf<T extends FieldTable, C extends FieldChange> = {
+type SchemasOf<T extends FieldTable, C extends ChangeClass> = {
   [K in keyof T as T[K]['change'] extends C ? K : never]: T[K]['schema'];
 };
 
 /** The zod shape of the rows whose change class is one of `changes`. */
-export function schemasOf<T extends FieldTable, C extends FieldChange>(table: T, ...changes: C[]): SchemasOf<T, C> {
+export function schemasOf<T extends FieldTable, C extends ChangeClass>(table: T, ...changes: C[]): SchemasOf<T, C> {
   const out: Record<string, z.ZodType> = {};
-  for (const [spec, def] of Object.entries(table)) if ((changes as FieldChange[]).includes(def.change)) out[spec] = def.schema;
+  for (const [spec, def] of Object.entries(table)) if ((changes as ChangeClass[]).includes(def.change)) out[spec] = def.schema;
   return out as SchemasOf<T, C>;
 }
 
