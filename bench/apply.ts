@@ -25,6 +25,8 @@ import { parseManifests } from '../src/manifests/load.js';
 import { validateDocuments, type Resource } from '../src/manifests/validate.js';
 import { JetStreamAdmin, openConnection } from '../src/nats/admin.js';
 import type { ConnectionSettings } from '../src/nats/settings.js';
+import { readJsz } from '../src/nats/monitor.js';
+import { sleep } from '../src/nats/retry.js';
 import { plan, summarize, type Plan } from '../src/plan/plan.js';
 import type { LocalCluster } from '../src/local/cluster.js';
 import {
@@ -133,12 +135,9 @@ interface Conns {
   raw: JetStreamManager;
 }
 
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-
 async function jszCounts(cluster: LocalCluster): Promise<{ streams: number; consumers: number }[]> {
   return Promise.all(cluster.servers.map(async (s) => {
-    const res = await fetch(`${s.monitorUrl}/jsz`, { signal: AbortSignal.timeout(5_000) });
-    const j = (await res.json()) as { streams?: number; consumers?: number };
+    const j = await readJsz(s.monitorUrl, { timeoutMs: 5_000 });
     return { streams: j.streams ?? 0, consumers: j.consumers ?? 0 };
   }));
 }

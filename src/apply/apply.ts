@@ -5,6 +5,7 @@
  */
 import { JkError } from '../errors.js';
 import { mapLimit, type JetStreamAdmin } from '../nats/admin.js';
+import { withRetry } from '../nats/retry.js';
 import { diffConfigs, type Change, type Plan } from '../plan/plan.js';
 import { compact } from '../resources/common.js';
 import { kindByName } from '../resources/index.js';
@@ -133,16 +134,5 @@ async function writeTarget(admin: JetStreamAdmin, c: Change): Promise<void> {
   }
 }
 
-/** Retries transient errors (JkError.transient) with exponential backoff and full jitter. */
-export async function withRetry<T>(fn: () => Promise<T>, attempts: number, onRetry?: (e: JkError, attempt: number) => void): Promise<T> {
-  for (let attempt = 1; ; attempt++) {
-    try {
-      return await fn();
-    } catch (e) {
-      if (!(e instanceof JkError) || !e.transient || attempt >= attempts) throw e;
-      onRetry?.(e, attempt);
-      const cap = Math.min(5_000, 250 * 2 ** (attempt - 1));
-      await new Promise((r) => setTimeout(r, cap / 2 + Math.random() * (cap / 2)));
-    }
-  }
-}
+/** Retries transient errors with the one backoff policy (src/nats/retry.ts). */
+export { withRetry } from '../nats/retry.js';

@@ -27,6 +27,7 @@ import { JetStreamAdmin, type StreamSnapshot } from '../nats/admin.js';
 import {
   JsPublisher, PullConsumerLoad, openLoadConnection, probeJetStreamApi, readStream, sleep, type ApiProbe, type LoadConnection,
 } from '../nats/load.js';
+import { jszStreamDetail, readJsz } from '../nats/monitor.js';
 import type { ConnectionSettings } from '../nats/settings.js';
 import type { LatencySummary } from '../nats/histogram.js';
 
@@ -145,16 +146,6 @@ const REPLICA_SILENT_NS = 3_000_000_000;
 const RETRY_BUDGET_MS = 10_000;
 const POST_RESTART_PUBLISH_MS = 3_000;
 
-interface JszStream {
-  name: string;
-  /** `active`: ns since the server last heard from that replica */
-  cluster?: { leader?: string; replicas?: { name: string; current?: boolean; offline?: boolean; active?: number }[] };
-  state?: { messages?: number; last_seq?: number };
-}
-interface JszBody {
-  account_details?: { stream_detail?: JszStream[] }[];
-}
-
 interface ServerView {
   leader?: string;
   /** in this server's view: itself plus the replicas it sees current make a majority of the peers */
@@ -166,21 +157,13 @@ interface ServerView {
 /** One server's own view of `stream` from its /jsz, or null (unreachable, or it holds no replica). */
 async function serverView(s: ServerState, stream: string, timeoutMs = 800): Promise<ServerView | null> {
   try {
-    const res = await fetch(`${s.monitorUrl}/jsz?accounts=true&streams=true`, { signal: AbortSignal.timeout(timeoutMs) });
-    if (res.status !== 200) return null;
-    const body = (await res.json()) as JszBody;
-    for (const acc of body.account_details ?? []) {
-      for (const st of acc.stream_detail ?? []) {
-        if (st.name === stream) {
-          const reps = st.cluster?.replicas ?? [];
-          // a replica cut off by a network partition is not "offline" (no connection drops) and stays
-          // "current" for a while: one not heard from for REPLICA_SILENT_NS does not count either
-          const current = reps.filter((r) => r.current && !r.offline && !((r.active ?? 0) > REPLICA_SILENT_NS)).length;
-          return { leader: st.cluster?.leader, quorum: 1 + current > (1 + reps.length) / 2, lastSeq: st.state?.last_seq ?? 0, messages: st.state?.messages ?? 0 };
-        }
-      }
-    }
-    return null;
+    const st = jszStreamDetail(await readJsz(s.monitorUrl, { streams: true, timeoutMs }), stream);
+    if (!st) return null;
+    const reps = st.cluster?.replicas ?? [];
+    // a replica cut off by a network partition is not "offline" (no connection drops) and stays
+    // "current" for a while: one not heard from for REPLICA_SILENT_NS does not count either
+    const current = reps.filter((r) => r.current && !r.offline && !((r.active ?? 0) > REPLICA_SILENT_NS)).length;
+    return { leader: st.cluster?.leader, quorum: 1 + current > (1 + reps.length) / 2, lastSeq: st.state?.last_seq ?? 0, messages: st.state?.messages ?? 0 };
   } catch {
     return null;
   }

@@ -24,27 +24,15 @@ import {
 } from '@nats-io/jetstream';
 import { Histogram } from './histogram.js';
 import { openConnection } from './admin.js';
+import { ClassifiedError, classify, isTransientApiCode } from './errors.js';
+import { backoffMs, sleep } from './retry.js';
 import type { ConnectionSettings } from './settings.js';
 
-export { Histogram };
+export { Histogram, backoffMs, sleep };
 
 const now = (): number => performance.now();
 const DECODER = new TextDecoder();
 const FAST_ACK = /^\{"stream":"([^"\\]*)","seq":(\d+)\}$/;
-
-/** Resolves after `ms` (or at once when `signal` aborts). */
-export function sleep(ms: number, signal?: AbortSignal): Promise<void> {
-  if (ms <= 0 || signal?.aborted) return Promise.resolve();
-  return new Promise((resolve) => {
-    const t = setTimeout(done, ms);
-    function done(): void {
-      clearTimeout(t);
-      signal?.removeEventListener('abort', done);
-      resolve();
-    }
-    signal?.addEventListener('abort', done, { once: true });
-  });
-}
 
 /** A load connection (own client name, reconnects to the other servers when one goes away). */
 export async function openLoadConnection(settings: ConnectionSettings, name: string): Promise<LoadConnection> {
@@ -85,46 +73,10 @@ export interface ErrorClass {
   retryable: boolean;
 }
 
-const RETRYABLE_API_CODES = new Set([
-  10008 /* JetStream system temporarily unavailable (no quorum) */,
-  10074 /* cluster not available */,
-  10158 /* duplicate message id is in process: an earlier attempt with this ID is still being proposed (seen with 2 of 3 down) */,
-  10167 /* too many requests */,
-]);
-
-function chain(e: unknown): Error[] {
-  const out: Error[] = [];
-  let x: unknown = e;
-  while (x instanceof Error && out.length < 5) {
-    out.push(x);
-    x = (x as Error & { cause?: unknown }).cause;
-  }
-  return out;
-}
-
-/** Classifies a client error from a publish or request. */
+/** Classifies a client error from a publish or request (the one table in errors.ts). */
 export function classifyError(e: unknown): ErrorClass {
-  if (e instanceof PublishAttemptError) return { kind: e.kind, retryable: e.retryable };
-  const errs = chain(e);
-  const api = errs.find((x): x is JetStreamApiError => x instanceof JetStreamApiError);
-  if (api) return { kind: `api_${api.code}`, retryable: RETRYABLE_API_CODES.has(api.code) };
-  const names = errs.map((x) => x.name);
-  const text = errs.map((x) => x.message).join(' ');
-  if (names.includes('TimeoutError') || /timeout/i.test(text)) return { kind: 'timeout', retryable: true };
-  // A JetStream publish with no stream leader gets `503 no responders`, which the client reports as
-  // JetStreamNotEnabled("jetstream is not enabled"): in a cluster that is a leader election.
-  if (names.includes('JetStreamNotEnabled') || names.includes('NoRespondersError') || /no responders|503/i.test(text)) {
-    return { kind: 'no_responders', retryable: true };
-  }
-  if (names.includes('ClosedConnectionError') || names.includes('DrainingConnectionError')) return { kind: 'connection', retryable: false };
-  if (names.includes('ConnectionError') || /disconnect|connection/i.test(text)) return { kind: 'connection', retryable: true };
-  return { kind: 'other', retryable: false };
-}
-
-/** Full-jitter exponential backoff: uniform in [cap/2, cap] with cap = min(capMs, baseMs·2^attempt). */
-export function backoffMs(attempt: number, baseMs = 50, capMs = 1_000): number {
-  const cap = Math.min(capMs, baseMs * 2 ** Math.min(attempt, 20));
-  return cap / 2 + Math.random() * (cap / 2);
+  const c = classify(e);
+  return { kind: c.code, retryable: c.transient };
 }
 
 function bump(m: Record<string, number>, k: string, by = 1): void {
@@ -265,14 +217,16 @@ export function payloadSentAt(data: Uint8Array): number | undefined {
 // asynchronous JetStream publish acks
 
 /** A failed publish attempt (ack inbox): `kind` as classifyError reports it. */
-export class PublishAttemptError extends Error {
-  readonly kind: string;
-  readonly retryable: boolean;
+export class PublishAttemptError extends ClassifiedError {
   constructor(kind: string, retryable: boolean, message: string) {
-    super(message);
+    super({ code: kind, transient: retryable }, message);
     this.name = 'PublishAttemptError';
-    this.kind = kind;
-    this.retryable = retryable;
+  }
+  get kind(): string {
+    return this.code;
+  }
+  get retryable(): boolean {
+    return this.transient;
   }
 }
 
@@ -363,7 +317,7 @@ export class AckInbox {
     }
     if (v.error) {
       const code = v.error.err_code ?? v.error.code ?? 0;
-      p.reject(new PublishAttemptError(`api_${code}`, RETRYABLE_API_CODES.has(code), `${v.error.description ?? 'error'} (err_code ${code})`));
+      p.reject(new PublishAttemptError(`api_${code}`, isTransientApiCode(code), `${v.error.description ?? 'error'} (err_code ${code})`));
     } else {
       p.resolve({ stream: v.stream ?? '', seq: v.seq ?? 0, duplicate: !!v.duplicate });
     }
