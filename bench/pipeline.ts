@@ -1,7 +1,7 @@
 /**
  * The pipeline benchmark. On one fresh local 3-node cluster (127.0.0.1), in the same run:
  *
- *   a. jetkeeper's reference pipeline (src/nats/load.ts): acked JetStream publishes with message IDs,
+ *   a. jetkeeper's reference pipeline (src/load/): acked JetStream publishes with message IDs,
  *      `--pipeline-inflight` in flight, into an R3 file stream, consumed by a durable pull consumer
  *      that acks each message (explicit acks, pulls of the same size). Time: from the start until the
  *      consumer has every message.
@@ -24,7 +24,7 @@ import { join } from 'node:path';
 import { JetStreamAdmin } from '../src/nats/admin.js';
 import {
   Histogram, JsPublisher, PullConsumerLoad, newLoadStats, openLoadConnection, runRequests, startResponder, type LoadConnection,
-} from '../src/nats/load.js';
+} from '../src/load/index.js';
 import type { ConnectionSettings } from '../src/nats/settings.js';
 import type { LocalCluster } from '../src/local/cluster.js';
 import {
@@ -221,7 +221,7 @@ async function requestReply(c: LocalCluster, settings: ConnectionSettings, m: nu
   const respConn = await openLoadConnection({ ...settings, servers: [respUrl] }, 'bench-responder');
   const responder = startResponder(respConn, 'bench.rr.jk');
   try {
-    await respConn.nc.flush();
+    await respConn.flush();
     runs.push(await jetkeeperRequests(reqSettings, 'bench.rr.jk', m, size, 'jetkeeper req -> jetkeeper resp'));
   } finally {
     await responder.stop();
@@ -235,7 +235,7 @@ async function requestReply(c: LocalCluster, settings: ConnectionSettings, m: nu
       const deadline = now() + 15_000;
       for (;;) {
         try {
-          await probe.nc.request('bench.rr.nats', new Uint8Array(size), { timeout: 500 });
+          await probe.request('bench.rr.nats', new Uint8Array(size), { timeoutMs: 500 });
           break;
         } catch (e) {
           if (now() > deadline) throw new Error(`nats bench service serve did not answer: ${(e as Error).message}`);

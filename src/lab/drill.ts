@@ -25,11 +25,12 @@ import { isOurServer } from '../local/cluster.js';
 import { JkError } from '../errors.js';
 import { JetStreamAdmin, type StreamSnapshot } from '../nats/admin.js';
 import {
-  JsPublisher, PullConsumerLoad, openLoadConnection, probeJetStreamApi, readStream, sleep, type ApiProbe, type LoadConnection,
-} from '../nats/load.js';
+  JsPublisher, PullConsumerLoad, openLoadConnection, probeJetStreamApi, readStream, type ApiProbe, type LatencySummary, type LoadConnection,
+} from '../load/index.js';
+import { JsApiCode, classify } from '../nats/errors.js';
 import { jszStreamDetail, readJsz } from '../nats/monitor.js';
+import { sleep } from '../nats/retry.js';
 import type { ConnectionSettings } from '../nats/settings.js';
-import type { LatencySummary } from '../nats/histogram.js';
 
 export interface KillServerDrillOptions {
   cluster: LocalCluster;
@@ -372,7 +373,7 @@ export async function runKillServerDrill(opts: KillServerDrillOptions): Promise<
         await admin.createStream({ name: streamName, subjects: [subject], storage: 'file', num_replicas: replicas, retention: 'limits', discard: 'old' });
         break;
       } catch (e) {
-        if (!/err_code 10005\b/.test((e as Error).message) || performance.now() > placeDeadline || signal?.aborted) throw e;
+        if (classify(e).apiCode !== JsApiCode.ClusterNoPeers || performance.now() > placeDeadline || signal?.aborted) throw e;
         if (!loggedWait) log(`the cluster cannot place an R3 stream yet (${(e as Error).message.split('\n')[0]}): waiting up to 60s`);
         loggedWait = true;
         await sleep(1_000, signal);
