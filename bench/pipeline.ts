@@ -25,6 +25,7 @@ import { JetStreamAdmin } from '../src/nats/admin.js';
 import {
   Histogram, JsPublisher, PullConsumerLoad, newLoadStats, openLoadConnection, runRequests, startResponder, type LoadConnection,
 } from '../src/load/index.js';
+import { sleep } from '../src/nats/retry.js';
 import type { ConnectionSettings } from '../src/nats/settings.js';
 import type { LocalCluster } from '../src/local/cluster.js';
 import {
@@ -239,7 +240,7 @@ async function requestReply(c: LocalCluster, settings: ConnectionSettings, m: nu
           break;
         } catch (e) {
           if (now() > deadline) throw new Error(`nats bench service serve did not answer: ${(e as Error).message}`);
-          await new Promise((r) => setTimeout(r, 100));
+          await sleep(100);
         }
       }
     } finally {

@@ -2,6 +2,7 @@
 import assert from 'node:assert/strict';
 import type { ServerState } from '../../src/local/cluster.js';
 import { monitorGet } from '../../src/nats/monitor.js';
+import { sleep } from '../../src/nats/retry.js';
 
 /** GET `<monitorUrl><path>` as JSON (through src/nats/monitor.ts); fails the test on a non-200 answer. */
 export async function mon<T>(s: ServerState, path: string): Promise<T> {
@@ -23,6 +24,6 @@ export async function eventually<T>(what: string, fn: () => Promise<T | undefine
       last = e;
     }
     if (Date.now() > deadline) assert.fail(`timed out waiting for ${what}${last ? `: ${String(last)}` : ''}`);
-    await new Promise((r) => setTimeout(r, 100));
+    await sleep(100);
   }
 }
