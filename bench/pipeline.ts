@@ -263,79 +263,100 @@ async function requestReply(c: LocalCluster, settings: ConnectionSettings, m: nu
 
 // ---------------------------------------------------------------------------------------------
 
+interface PipelineParams { n: number; size: number; inflight: number; rounds: number; m: number }
+
+/** A warm-up, then `rounds` pipeline runs of each tool, alternating which goes first. */
+async function pipelineRounds(c: LocalCluster, settings: ConnectionSettings, admin: JetStreamAdmin, p: PipelineParams): Promise<PipelineRun[]> {
+  const { n, size, inflight, rounds } = p;
+  log(`pipeline: warm-up (${Math.min(n, 10_000)} messages each)`);
+  await jetkeeperPipeline(c, settings, admin, 0, Math.min(n, 10_000), size, inflight);
+  await natsPipeline(c, admin, 0, Math.min(n, 10_000), size, inflight);
+  const runs: PipelineRun[] = [];
+  for (let r = 1; r <= rounds; r++) {
+    const order = r % 2 === 1 ? ['jetkeeper', 'nats'] : ['nats', 'jetkeeper'];
+    for (const tool of order) {
+      log(`pipeline round ${r}/${rounds}: ${tool}, ${n} messages`);
+      runs.push(tool === 'jetkeeper' ? await jetkeeperPipeline(c, settings, admin, r, n, size, inflight) : await natsPipeline(c, admin, r, n, size, inflight));
+    }
+  }
+  return runs;
+}
+
+type RequestReplyRun = ReqRun;
+
+/** The ratios: pipeline throughput (median of the per-round ratios) and request/reply latency. */
+function pipelineRatios(runs: PipelineRun[], rr: RequestReplyRun[], p: PipelineParams): { ratios: Ratio[]; perRound: number[]; jkRate: number; natsRate: number } {
+  const med = (tool: string, f: (x: PipelineRun) => number | undefined) => median(runs.filter((x) => x.tool === tool).map(f).filter((x): x is number => x !== undefined && Number.isFinite(x)));
+  const jkRate = med('jetkeeper', (x) => x.msgsPerSec);
+  const natsRate = med('nats', (x) => x.msgsPerSec);
+  // the ratio is taken within each round (the two runs were back to back) and the median of those is
+  // reported: the cluster's speed drifts over a run (disk, other load) and a ratio of medians taken
+  // across rounds would mix the drift in
+  const perRound = Array.from({ length: p.rounds }, (_, i) => {
+    const jk = runs.find((x) => x.tool === 'jetkeeper' && x.round === i + 1)!;
+    const nats = runs.find((x) => x.tool === 'nats' && x.round === i + 1)!;
+    return jk.msgsPerSec / nats.msgsPerSec;
+  });
+  const pipeRatio = median(perRound);
+  const jkRR = rr.find((x) => x.pair === 'jetkeeper req -> jetkeeper resp')!;
+  const natsRR = rr.find((x) => x.pair === 'nats req -> nats serve')!;
+  const crossRR = rr.find((x) => x.pair === 'jetkeeper req -> nats serve')!;
+  const ratios: Ratio[] = [
+    { name: 'pipeline throughput (jetkeeper / nats bench)', value: pipeRatio, target: `>= ${PIPELINE_TARGET.toFixed(2)}`, ok: pipeRatio >= PIPELINE_TARGET, higherIsBetter: true, note: `median of per-round ratios (${perRound.map((x) => x.toFixed(2)).join(', ')}); medians ${Math.round(jkRate)} vs ${Math.round(natsRate)} msgs/s end to end, R3 file, ${p.inflight} in flight` },
+    { name: 'req/reply p50 (jetkeeper / nats bench)', value: jkRR.p50Us / natsRR.p50Us, note: `${(jkRR.p50Us / 1000).toFixed(3)} vs ${(natsRR.p50Us / 1000).toFixed(3)} ms; jetkeeper req -> nats serve: ${(crossRR.p50Us / 1000).toFixed(3)} ms` },
+    { name: 'req/reply p99 (jetkeeper / nats bench)', value: jkRR.p99Us / natsRR.p99Us, note: `${(jkRR.p99Us / 1000).toFixed(3)} vs ${(natsRR.p99Us / 1000).toFixed(3)} ms; jetkeeper req -> nats serve: ${(crossRR.p99Us / 1000).toFixed(3)} ms` },
+  ];
+  return { ratios, perRound, jkRate, natsRate };
+}
+
+/** The report of the pipeline benchmark: tables, ratios and the data behind them. */
+function pipelineReport(version: string, runs: PipelineRun[], rr: RequestReplyRun[], p: PipelineParams): BenchResult {
+  const { n, size, inflight, rounds, m } = p;
+  const { ratios, perRound, jkRate, natsRate } = pipelineRatios(runs, rr, p);
+  const rows: string[][] = [['pipeline run', 'round', 'time', 'msgs/s end to end', 'pub msgs/s (reported)', 'sub msgs/s (reported)', 'pub p50', 'pub p99']];
+  for (const x of runs) {
+    rows.push([x.tool, String(x.round), fmtMs(x.ms), String(Math.round(x.msgsPerSec)), x.pubReported ? String(Math.round(x.pubReported)) : '-', x.subReported ? String(Math.round(x.subReported)) : '-', x.pubP50Ms !== undefined ? fmtMs(x.pubP50Ms) : '-', x.pubP99Ms !== undefined ? fmtMs(x.pubP99Ms) : '-']);
+  }
+  const rrRows: string[][] = [['request/reply (1 in flight)', 'msgs/s', 'p50', 'p90', 'p99', 'p99.9']];
+  for (const x of rr) rrRows.push([x.pair, String(Math.round(x.msgsPerSec)), fmtMs(x.p50Us / 1000), fmtMs(x.p90Us / 1000), fmtMs(x.p99Us / 1000), fmtMs(x.p999Us / 1000)]);
+  const text = [
+    `pipeline: ${n} messages of ${size} B per run, R3 file stream on a 3-node cluster (nats-server ${version}), ${inflight} acked publishes in flight, ${rounds} round(s); medians`,
+    table(rows),
+    '',
+    table(rrRows),
+    '',
+    ...ratios.map((x) => `${x.name}: ${fmtRatio(x.value)}${x.target ? ` (target ${x.target}: ${x.ok ? 'ok' : 'BELOW TARGET'})` : ''}  ${x.note ?? ''}`),
+  ].join('\n');
+  return {
+    benchmark: 'pipeline',
+    ok: ratios.every((x) => x.ok !== false),
+    ratios,
+    text,
+    data: {
+      environment: environment(), serverVersion: version, options: { n, size, inflight, rounds, reqMsgs: m },
+      pipeline: runs.map((x) => ({ ...x, ms: round(x.ms), msgsPerSec: round(x.msgsPerSec, 0) })),
+      medians: { jetkeeperMsgsPerSec: round(jkRate, 0), natsMsgsPerSec: round(natsRate, 0) },
+      perRoundRatios: perRound.map((x) => round(x)),
+      requestReply: rr.map((x) => ({ ...x, msgsPerSec: round(x.msgsPerSec, 0) })),
+    },
+  };
+}
+
 export async function runPipelineBench(o: ParsedOptions): Promise<BenchResult> {
-  const n = intOption(o, 'pipeline-msgs', 1);
-  const size = intOption(o, 'pipeline-size', 0);
-  const inflight = intOption(o, 'pipeline-inflight', 1);
-  const rounds = intOption(o, 'pipeline-rounds', 1);
-  const m = intOption(o, 'req-msgs', 1);
+  const p: PipelineParams = {
+    n: intOption(o, 'pipeline-msgs', 1), size: intOption(o, 'pipeline-size', 0), inflight: intOption(o, 'pipeline-inflight', 1),
+    rounds: intOption(o, 'pipeline-rounds', 1), m: intOption(o, 'req-msgs', 1),
+  };
   const maxMinutes = intOption(o, 'max-minutes', 1);
   natsCli();
   return withCluster(3, maxMinutes, async (c) => {
     const settings: ConnectionSettings = { servers: c.urls, timeoutMs: 30_000 };
     const admin = await JetStreamAdmin.connect(settings);
     try {
-      log(`pipeline: warm-up (${Math.min(n, 10_000)} messages each)`);
-      await jetkeeperPipeline(c, settings, admin, 0, Math.min(n, 10_000), size, inflight);
-      await natsPipeline(c, admin, 0, Math.min(n, 10_000), size, inflight);
-      const runs: PipelineRun[] = [];
-      for (let r = 1; r <= rounds; r++) {
-        const order = r % 2 === 1 ? ['jetkeeper', 'nats'] : ['nats', 'jetkeeper'];
-        for (const tool of order) {
-          log(`pipeline round ${r}/${rounds}: ${tool}, ${n} messages`);
-          runs.push(tool === 'jetkeeper' ? await jetkeeperPipeline(c, settings, admin, r, n, size, inflight) : await natsPipeline(c, admin, r, n, size, inflight));
-        }
-      }
-      log(`request/reply: ${m} requests per pair, one in flight`);
-      const rr = await requestReply(c, settings, m, size);
-
-      const med = (tool: string, f: (x: PipelineRun) => number | undefined) => median(runs.filter((x) => x.tool === tool).map(f).filter((x): x is number => x !== undefined && Number.isFinite(x)));
-      const jkRate = med('jetkeeper', (x) => x.msgsPerSec);
-      const natsRate = med('nats', (x) => x.msgsPerSec);
-      // the ratio is taken within each round (the two runs were back to back) and the median of those is
-      // reported: the cluster's speed drifts over a run (disk, other load) and a ratio of medians taken
-      // across rounds would mix the drift in
-      const perRound = Array.from({ length: rounds }, (_, i) => {
-        const jk = runs.find((x) => x.tool === 'jetkeeper' && x.round === i + 1)!;
-        const nats = runs.find((x) => x.tool === 'nats' && x.round === i + 1)!;
-        return jk.msgsPerSec / nats.msgsPerSec;
-      });
-      const pipeRatio = median(perRound);
-      const jkRR = rr.find((x) => x.pair === 'jetkeeper req -> jetkeeper resp')!;
-      const natsRR = rr.find((x) => x.pair === 'nats req -> nats serve')!;
-      const crossRR = rr.find((x) => x.pair === 'jetkeeper req -> nats serve')!;
-      const ratios: Ratio[] = [
-        { name: 'pipeline throughput (jetkeeper / nats bench)', value: pipeRatio, target: `>= ${PIPELINE_TARGET.toFixed(2)}`, ok: pipeRatio >= PIPELINE_TARGET, higherIsBetter: true, note: `median of per-round ratios (${perRound.map((x) => x.toFixed(2)).join(', ')}); medians ${Math.round(jkRate)} vs ${Math.round(natsRate)} msgs/s end to end, R3 file, ${inflight} in flight` },
-        { name: 'req/reply p50 (jetkeeper / nats bench)', value: jkRR.p50Us / natsRR.p50Us, note: `${(jkRR.p50Us / 1000).toFixed(3)} vs ${(natsRR.p50Us / 1000).toFixed(3)} ms; jetkeeper req -> nats serve: ${(crossRR.p50Us / 1000).toFixed(3)} ms` },
-        { name: 'req/reply p99 (jetkeeper / nats bench)', value: jkRR.p99Us / natsRR.p99Us, note: `${(jkRR.p99Us / 1000).toFixed(3)} vs ${(natsRR.p99Us / 1000).toFixed(3)} ms; jetkeeper req -> nats serve: ${(crossRR.p99Us / 1000).toFixed(3)} ms` },
-      ];
-      const rows: string[][] = [['pipeline run', 'round', 'time', 'msgs/s end to end', 'pub msgs/s (reported)', 'sub msgs/s (reported)', 'pub p50', 'pub p99']];
-      for (const x of runs) {
-        rows.push([x.tool, String(x.round), fmtMs(x.ms), String(Math.round(x.msgsPerSec)), x.pubReported ? String(Math.round(x.pubReported)) : '-', x.subReported ? String(Math.round(x.subReported)) : '-', x.pubP50Ms !== undefined ? fmtMs(x.pubP50Ms) : '-', x.pubP99Ms !== undefined ? fmtMs(x.pubP99Ms) : '-']);
-      }
-      const rrRows: string[][] = [['request/reply (1 in flight)', 'msgs/s', 'p50', 'p90', 'p99', 'p99.9']];
-      for (const x of rr) rrRows.push([x.pair, String(Math.round(x.msgsPerSec)), fmtMs(x.p50Us / 1000), fmtMs(x.p90Us / 1000), fmtMs(x.p99Us / 1000), fmtMs(x.p999Us / 1000)]);
-      const text = [
-        `pipeline: ${n} messages of ${size} B per run, R3 file stream on a 3-node cluster (nats-server ${c.version}), ${inflight} acked publishes in flight, ${rounds} round(s); medians`,
-        table(rows),
-        '',
-        table(rrRows),
-        '',
-        ...ratios.map((x) => `${x.name}: ${fmtRatio(x.value)}${x.target ? ` (target ${x.target}: ${x.ok ? 'ok' : 'BELOW TARGET'})` : ''}  ${x.note ?? ''}`),
-      ].join('\n');
-      return {
-        benchmark: 'pipeline',
-        ok: ratios.every((x) => x.ok !== false),
-        ratios,
-        text,
-        data: {
-          environment: environment(), serverVersion: c.version, options: { n, size, inflight, rounds, reqMsgs: m },
-          pipeline: runs.map((x) => ({ ...x, ms: round(x.ms), msgsPerSec: round(x.msgsPerSec, 0) })),
-          medians: { jetkeeperMsgsPerSec: round(jkRate, 0), natsMsgsPerSec: round(natsRate, 0) },
-          perRoundRatios: perRound.map((x) => round(x)),
-          requestReply: rr.map((x) => ({ ...x, msgsPerSec: round(x.msgsPerSec, 0) })),
-        },
-      };
+      const runs = await pipelineRounds(c, settings, admin, p);
+      log(`request/reply: ${p.m} requests per pair, one in flight`);
+      const rr = await requestReply(c, settings, p.m, p.size);
+      return pipelineReport(c.version, runs, rr, p);
     } finally {
       await admin.close();
     }
