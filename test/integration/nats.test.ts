@@ -11,6 +11,8 @@ import { JetStreamAdmin } from '../../src/nats/admin.js';
 import { JsApiCode, classify } from '../../src/nats/errors.js';
 import { jszStreamDetail, monitorGet, readHealthz, readJsz, readVarz } from '../../src/nats/monitor.js';
 import { withRetry } from '../../src/nats/retry.js';
+import { LabClient } from '../../src/nats/lab-client.js';
+import { JsPublisher, openLoadConnection, streamForSubject } from '../../src/load/index.js';
 import { startTestCluster, testServerBin } from '../helpers/servers.js';
 
 const bin = testServerBin();
@@ -98,5 +100,43 @@ describe(`one door to NATS on a single non-clustered nats-server ${version}`, ()
     const ac = new AbortController();
     ac.abort();
     await assert.rejects(readJsz(server.monitorUrl, { signal: ac.signal }));
+  });
+
+  test('the one client connection honours the JetStream domain (a domain nobody serves gets no responders)', async () => {
+    const here = await LabClient.connect({ servers: [server.clientUrl] });
+    try {
+      assert.equal((await here.streamInfo('R1')).name, 'R1');
+    } finally {
+      await here.close();
+    }
+    await assert.rejects(LabClient.connect({ servers: [server.clientUrl], jsDomain: 'elsewhere', timeoutMs: 1_000 }), (e: unknown) => {
+      assert.ok(e instanceof JkError, String(e));
+      assert.equal(e.code, 'JK2002', e.message);
+      assert.equal(e.transient, true);
+      return true;
+    });
+    const load = await openLoadConnection({ servers: [server.clientUrl], jsDomain: 'elsewhere', timeoutMs: 1_000 }, 'jetkeeper-test-load');
+    try {
+      assert.equal(await streamForSubject(load, 'r1.x'), undefined);
+    } finally {
+      await load.close();
+    }
+  });
+
+  test('acked publishes: stored on a stream subject; on a subject no stream captures, 503 no responders, retried, then failed', async () => {
+    const conn = await openLoadConnection({ servers: [server.clientUrl] }, 'jetkeeper-test-pub');
+    try {
+      const ok = new JsPublisher(conn, { subject: 'r1.ok', rate: 0, durationMs: 5_000, maxMessages: 20, idPrefix: 'ok-' });
+      const good = await ok.run();
+      assert.deepEqual({ acked: good.acked, failed: good.failed, errors: good.errors }, { acked: 20, failed: 0, errors: {} });
+      const lost = new JsPublisher(conn, { subject: 'nobody.stores.this', rate: 0, durationMs: 5_000, maxMessages: 3, idPrefix: 'lost-', retryBudgetMs: 300 });
+      const bad = await lost.run();
+      assert.equal(bad.acked, 0);
+      assert.equal(bad.failed, 3);
+      assert.ok(bad.retried > 0, 'no responders is transient: retried within the budget');
+      assert.deepEqual(Object.keys(bad.errors), ['no_responders']);
+    } finally {
+      await conn.close();
+    }
   });
 });
