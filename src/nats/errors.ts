@@ -58,9 +58,10 @@ export const JsApiCode = {
   /** JSStreamWrongLastSequenceErrF */
   StreamWrongLastSequence: 10071,
   /**
-   * JSStreamReplicasNotSupportedErr: "replicas > 1 not supported in non-clustered mode". A stream
-   * or consumer with replicas > 1 on a server without a cluster: permanent (the server will not grow
-   * a cluster between two attempts).
+   * JSStreamReplicasNotSupportedErr: "replicas > 1 not supported in non-clustered mode", answered to
+   * a stream or consumer create with replicas > 1 on a server without a cluster (and, by 2.15, to
+   * scaling a stream up; 2.9.10 took that). Permanent: the server does not grow a cluster between
+   * two attempts (test/integration/nats.test.ts).
    */
   StreamReplicasNotSupported: 10074,
   /** JSNotEnabledErr: JetStream not enabled */

@@ -66,7 +66,8 @@ describe(`one door to NATS on a single non-clustered nats-server ${version}`, ()
     await assert.rejects(admin.createConsumer('R1', { durable_name: 'c3', ack_policy: 'explicit', num_replicas: 3 }), refusedWith(JsApiCode.StreamReplicasNotSupported));
   });
 
-  test('scaling an R1 stream to R3: refused with 10074 since 2.10 (2.9 took it and reported 3 replicas)', async () => {
+  // measured on the two pinned servers: 2.15.2 refuses the scale-up, 2.9.10 takes it and reports 3 replicas
+  test('scaling an R1 stream to R3: 2.15 refuses it with 10074; 2.9 took it and reported 3 replicas', async () => {
     const update = admin.updateStream('R1', { name: 'R1', subjects: ['r1.>'], num_replicas: 3, storage: 'file', retention: 'limits' });
     if (minor >= 10) await assert.rejects(update, refusedWith(JsApiCode.StreamReplicasNotSupported));
     else assert.equal((await update).num_replicas, 3);
