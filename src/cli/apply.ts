@@ -3,7 +3,9 @@ import type { Command } from 'commander';
 import { applyPlan, checkAllowed } from '../apply/apply.js';
 import { plan, hasChanges } from '../plan/plan.js';
 import { renderPlanText } from '../plan/render.js';
+import { logApplyEvents } from '../log.js';
 import { action, emit, globalOptions, loadResources, withConnectionGroups } from './common.js';
+import { loggerOf } from './log.js';
 import { plansOutput } from './plan.js';
 
 export function applyCommand(program: Command): void {
@@ -29,7 +31,7 @@ export function applyCommand(program: Command): void {
         if (o.output === 'text') process.stdout.write(shown.text + '\n');
         const results = [];
         for (const r of runs) {
-          if (hasChanges(r.plan)) results.push(await applyPlan(r.plan, r.group.admin, { allowReplace, concurrency: Number(opts.concurrency) || 16 }));
+          if (hasChanges(r.plan)) results.push(await applyPlan(r.plan, r.group.admin, { allowReplace, concurrency: Number(opts.concurrency) || 16, onProgress: logApplyEvents(loggerOf(cmd)) }));
         }
         const items = results.flatMap((r) => r.items);
         const writes = results.reduce((n, r) => n + r.writes, 0);
