@@ -19,6 +19,9 @@ export const OPTION_FLAGS: Readonly<Record<string, string>> = {
   durationMs: '--duration',
   target: '--target',
   keep: '--keep',
+  creds: '--creds',
+  nkey: '--nkey',
+  user: '--user',
 };
 
 /** `text` with every backticked option name replaced by its flag. */
