@@ -22,6 +22,8 @@ export const OPTION_FLAGS: Readonly<Record<string, string>> = {
   creds: '--creds',
   nkey: '--nkey',
   user: '--user',
+  server: '--server',
+  context: '--context',
 };
 
 /** `text` with every backticked option name replaced by its flag. */
