@@ -24,7 +24,8 @@ import { join } from 'node:path';
 import { JetStreamAdmin } from '../src/nats/admin.js';
 import {
   Histogram, JsPublisher, PullConsumerLoad, newLoadStats, openLoadConnection, runRequests, startResponder, type LoadConnection,
-} from '../src/nats/load.js';
+} from '../src/load/index.js';
+import { sleep } from '../src/nats/retry.js';
 import type { ConnectionSettings } from '../src/nats/settings.js';
 import type { LocalCluster } from '../src/local/cluster.js';
 import {
@@ -221,11 +222,11 @@ async function waitForService(settings: ConnectionSettings, subject: string, siz
     const deadline = now() + 15_000;
     for (;;) {
       try {
-        await probe.nc.request(subject, new Uint8Array(size), { timeout: 500 });
+        await probe.request(subject, new Uint8Array(size), { timeoutMs: 500 });
         return;
       } catch (e) {
         if (now() > deadline) throw new Error(`nats bench service serve did not answer: ${(e as Error).message}`);
-        await new Promise((r) => setTimeout(r, 100));
+        await sleep(100);
       }
     }
   } finally {
@@ -243,7 +244,7 @@ async function requestReply(c: LocalCluster, settings: ConnectionSettings, m: nu
   const respConn = await openLoadConnection({ ...settings, servers: [respUrl] }, 'bench-responder');
   const responder = startResponder(respConn, 'bench.rr.jk');
   try {
-    await respConn.nc.flush();
+    await respConn.flush();
     runs.push(await jetkeeperRequests(reqSettings, 'bench.rr.jk', m, size, 'jetkeeper req -> jetkeeper resp'));
   } finally {
     await responder.stop();

@@ -6,6 +6,7 @@
  */
 import { JkError } from '../errors.js';
 import { mapLimit, type JetStreamAdmin } from '../nats/admin.js';
+import { retrying } from '../nats/retry.js';
 import { diffConfigs, type Change, type Plan } from '../plan/plan.js';
 import { compact } from '../resources/common.js';
 import { kindByName } from '../resources/index.js';
@@ -119,7 +120,8 @@ async function runChange(c: Change, step: () => Promise<void>, opts: ApplyOption
   if (opts.signal?.aborted) return { ...base, result: 'refused', reason: 'aborted', message: 'the run was stopped before this change started' };
   opts.onProgress?.({ key: c.key, action: c.action, status: 'start' });
   try {
-    await withRetry(step, opts.attempts, (e, n) => opts.onProgress?.({ key: c.key, action: c.action, status: 'retry', message: `attempt ${n}: ${e.message}` }), opts.signal);
+    const onRetry = (e: unknown, n: number) => opts.onProgress?.({ key: c.key, action: c.action, status: 'retry', message: `attempt ${n}: ${(e as Error).message}` });
+    await retrying(step, { attempts: opts.attempts, signal: opts.signal, onRetry });
     opts.onProgress?.({ key: c.key, action: c.action, status: 'done' });
     return { ...base, result: 'applied' };
   } catch (e) {
@@ -163,16 +165,5 @@ async function writeTarget(admin: JetStreamAdmin, c: Change): Promise<void> {
   }
 }
 
-/** Retries transient errors (JkError.transient) with exponential backoff and full jitter. */
-export async function withRetry<T>(fn: () => Promise<T>, attempts: number, onRetry?: (e: JkError, attempt: number) => void, signal?: AbortSignal): Promise<T> {
-  for (let attempt = 1; ; attempt++) {
-    try {
-      return await fn();
-    } catch (e) {
-      if (!(e instanceof JkError) || !e.transient || attempt >= attempts || signal?.aborted) throw e;
-      onRetry?.(e, attempt);
-      const cap = Math.min(5_000, 250 * 2 ** (attempt - 1));
-      await new Promise((r) => setTimeout(r, cap / 2 + Math.random() * (cap / 2)));
-    }
-  }
-}
+/** Retries transient errors with the one backoff policy (src/nats/retry.ts). */
+export { withRetry } from '../nats/retry.js';

@@ -6,12 +6,11 @@
 import { setMaxListeners } from 'node:events';
 import type { Command } from 'commander';
 import { JkError } from '../errors.js';
-import type { LatencySummary } from '../nats/histogram.js';
 import { JetStreamAdmin } from '../nats/admin.js';
 import {
-  Histogram, JsPublisher, newLoadStats, openLoadConnection, runCorePublish, runJsSubscribe, runRequests, startResponder, startSubscriber,
+  Histogram, type LatencySummary, JsPublisher, newLoadStats, openLoadConnection, runCorePublish, runJsSubscribe, runRequests, startResponder, startSubscriber,
   streamForSubject, type LoadConnection, type LoadStats,
-} from '../nats/load.js';
+} from '../load/index.js';
 import { action, emit, globalOptions, resolveSettings } from './common.js';
 import { durationFlag, intFlag } from './drill.js';
 

@@ -9,7 +9,7 @@ import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { withRetry } from '../apply/apply.js';
+import { withRetry } from '../nats/retry.js';
 import { JkError, JkErrors } from '../errors.js';
 import { startCluster, type LocalCluster } from '../local/cluster.js';
 import { parseManifests } from '../manifests/load.js';
@@ -92,10 +92,7 @@ export async function runLab(opts: LabOptions): Promise<LabResult> {
   if (n !== 3 && n !== 5) {
     throw new JkError('JK1016', { message: `the lab runs on 3 or 5 servers, not ${n}: its streams have 3 replicas`, fix: 'choose `servers` 3 or 5', option: 'servers' });
   }
-  const root = opts.root ?? PACKAGE_ROOT;
-  const manifestFile = join(root, LAB_MANIFEST);
-  const scriptsDir = join(root, SCRIPTS);
-  requireLabFiles(manifestFile, scriptsDir);
+  const { manifestFile, scriptsDir } = labFiles(opts.root ?? PACKAGE_ROOT);
   const step = opts.onStep ?? (() => {});
   // purge only a dir the lab created: never remove a directory the user already had
   const purge = opts.dir === undefined || !existsSync(opts.dir);
@@ -125,12 +122,9 @@ export async function runLab(opts: LabOptions): Promise<LabResult> {
 
     step(`starting services: ${SERVICES.map((s) => s.name).join(', ')} (logs in ${join(dir, 'services')})`);
     await startServices(services, opts.signal);
-
-    const connected = client;
-    const orders = await retry(() => connected.streamInfo('ORDERS'));
+    const orders = await retry(() => client!.streamInfo('ORDERS'));
     const ctx: Ctx = { cluster, client, services, signal: opts.signal, orders: new Map(), nextOrder: 1001 + orders.lastSeq, checkouts: 0 };
     const checks = await runChecks(ctx, opts);
-
     finished = true;
     const result: LabResult = { ok: checks.every((c) => c.ok), checks, dir, serverVersion: cluster.version, natsUrl };
     if (opts.keep) {
@@ -150,8 +144,10 @@ export async function runLab(opts: LabOptions): Promise<LabResult> {
   }
 }
 
-/** The manifest and the built example services the lab runs. */
-function requireLabFiles(manifestFile: string, scriptsDir: string): void {
+/** The lab's manifest and example service scripts under `root`; JK1001 when one is missing. */
+function labFiles(root: string): { manifestFile: string; scriptsDir: string } {
+  const manifestFile = join(root, LAB_MANIFEST);
+  const scriptsDir = join(root, SCRIPTS);
   for (const f of [manifestFile, ...['checkout', 'fraud', 'fulfillment', 'analytics', 'pdf-worker'].map((s) => join(scriptsDir, `${s}.js`))]) {
     if (!existsSync(f)) {
       throw new JkError('JK1001', {
@@ -160,9 +156,10 @@ function requireLabFiles(manifestFile: string, scriptsDir: string): void {
       });
     }
   }
+  return { manifestFile, scriptsDir };
 }
 
-/** Starts the long-running example services and waits until each says it is ready. */
+/** Starts the example services and waits until each says it is ready; JK4003 when one does not. */
 async function startServices(services: Services, signal: AbortSignal | undefined): Promise<void> {
   for (const s of SERVICES) services.start(s.name, s.script, { env: { ...s.env } });
   try {
@@ -177,7 +174,7 @@ async function startServices(services: Services, signal: AbortSignal | undefined
   }
 }
 
-/** Runs the checks in order; a check that throws fails with the error as its evidence. */
+/** Runs the checks in order; a check that throws fails with the error as evidence (an abort ends the lab). */
 async function runChecks(ctx: Ctx, opts: LabOptions): Promise<LabCheck[]> {
   const checks: LabCheck[] = [];
   const run = async (id: string, name: string, body: (ev: string[], facts: Record<string, unknown>) => Promise<boolean>) => {
@@ -195,7 +192,6 @@ async function runChecks(ctx: Ctx, opts: LabOptions): Promise<LabCheck[]> {
     checks.push(check);
     opts.onCheck?.(check);
   };
-
   await run('streams', 'ORDERS is file-backed with 3 replicas; PDF_TASKS is a work queue', (ev, f) => checkStreams(ctx, ev, f));
   await run('publish-consume', 'two orders published by checkout are consumed and acked by fulfillment', (ev, f) => checkPublishConsume(ctx, ev, f));
   await run('subject-capture', 'inventory.adjusted is not captured by ORDERS', (ev, f) => checkSubjectCapture(ctx, ev, f));
@@ -389,6 +385,20 @@ async function checkServerFailure(ctx: Ctx, ev: string[], facts: Record<string, 
   }
   const { co, retries, processed, during } = seen;
 
+  const { healed, views } = await restartAndHeal(ctx, victim, ev);
+
+  facts.published = co.published.map((e) => ({ id: e.id, seq: e.seq, attempts: e.attempts, duplicate: e.duplicate }));
+  facts.publishRetries = retries;
+  facts.processed = processed.map((e) => ({ id: e.id, seq: e.seq, redelivered: e.redelivered }));
+  facts.during = { leader: during.leader, peers: during.peers };
+  facts.after = { leader: healed.leader, peers: healed.peers, lastSeq: healed.lastSeq, messages: healed.messages };
+  facts.jsz = Object.fromEntries(views.map(([m, v]) => [m, v]));
+  return co.code === 0 && co.published.length === 2 && co.published.every((e) => e.duplicate === false);
+}
+
+/** Restarts `victim`, then waits until every ORDERS replica is current, in the leader's view and in each replica's own /jsz. */
+async function restartAndHeal(ctx: Ctx, victim: string, ev: string[]): Promise<{ healed: LabStreamInfo; views: (readonly [string, JszStreamView])[] }> {
+  const { cluster, client } = ctx;
   const t0 = Date.now();
   await cluster.restartServer(victim);
   ev.push(`restarted ${victim} (pid ${cluster.server(victim).pid}), ready in ${((Date.now() - t0) / 1000).toFixed(1)}s`);
@@ -407,14 +417,7 @@ async function checkServerFailure(ctx: Ctx, ev: string[], facts: Record<string, 
     return caughtUp ? (vs as (readonly [string, JszStreamView])[]) : undefined;
   }, { what: `every replica's own /jsz to hold ORDERS up to seq ${healed.lastSeq}`, timeoutMs: WAIT_MS, signal: ctx.signal });
   for (const [m, v] of views) ev.push(`${m} /jsz (its own store): ORDERS messages ${v.messages}, last seq ${v.lastSeq}, leader ${v.leader ?? '?'}`);
-
-  facts.published = co.published.map((e) => ({ id: e.id, seq: e.seq, attempts: e.attempts, duplicate: e.duplicate }));
-  facts.publishRetries = retries;
-  facts.processed = processed.map((e) => ({ id: e.id, seq: e.seq, redelivered: e.redelivered }));
-  facts.during = { leader: during.leader, peers: during.peers };
-  facts.after = { leader: healed.leader, peers: healed.peers, lastSeq: healed.lastSeq, messages: healed.messages };
-  facts.jsz = Object.fromEntries(views.map(([m, v]) => [m, v]));
-  return co.code === 0 && co.published.length === 2 && co.published.every((e) => e.duplicate === false);
+  return { healed, views };
 }
 
 // --- 5. part 6: the report ------------------------------------------------------------------

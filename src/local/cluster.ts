@@ -21,6 +21,8 @@ import { createServer, type Server } from 'node:net';
 import { join, resolve } from 'node:path';
 import { JkError } from '../errors.js';
 import { serverVersion } from './binary.js';
+import { monitorGet, readHealthz, type Jsz } from '../nats/monitor.js';
+import { sleep } from '../nats/retry.js';
 import {
   createNetwork, healServer, netnsExec, netnsSupport, newPrefix, partitionServer, partitionedServers, processExe, runsInNamespace, teardownPrefixSync,
   type NetnsState,
@@ -170,10 +172,6 @@ export function isOurServer(pid: number, configFile: string): boolean {
   } catch (e) {
     return (e as NodeJS.ErrnoException).code === 'EPERM';
   }
-}
-
-function sleep(ms: number): Promise<void> {
-  return new Promise((r) => setTimeout(r, ms));
 }
 
 function signal(pid: number, sig: NodeJS.Signals): void {
@@ -382,34 +380,12 @@ function spawnServer(bin: string, s: { name: string; configFile: string; logFile
 // ---------------------------------------------------------------------------------------------
 // readiness
 
-interface JszMeta {
-  leader?: string;
-  cluster_size?: number;
-}
-interface Jsz {
-  disabled?: boolean;
-  config?: unknown;
-  meta_cluster?: JszMeta;
-}
-
-async function getJson<T>(url: string): Promise<{ status: number; body: T | undefined }> {
-  const res = await fetch(url, { signal: AbortSignal.timeout(2_000) });
-  const text = await res.text();
-  let body: T | undefined;
-  try {
-    body = JSON.parse(text) as T;
-  } catch {
-    body = undefined;
-  }
-  return { status: res.status, body };
-}
-
 /** Why a server is not ready yet, or undefined when it is. */
 async function notReadyReason(s: ServerState, clustered: boolean): Promise<string | undefined> {
   try {
-    const h = await getJson<{ status?: string; error?: string }>(`${s.monitorUrl}/healthz`);
+    const h = await readHealthz(s.monitorUrl);
     if (h.status !== 200) return `/healthz ${h.status}${h.body?.error ? `: ${h.body.error}` : ''}`;
-    const j = await getJson<Jsz>(`${s.monitorUrl}/jsz`);
+    const j = await monitorGet<Jsz>(s.monitorUrl, '/jsz');
     if (j.status !== 200 || !j.body) return `/jsz ${j.status}`;
     if (j.body.disabled || j.body.config === undefined) return 'JetStream is not enabled';
     if (clustered && !j.body.meta_cluster?.leader) return 'no JetStream meta leader yet';

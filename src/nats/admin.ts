@@ -1,6 +1,6 @@
 /**
  * The one door to the NATS client libraries: connect, read live JetStream state, write
- * streams and consumers. Errors are decoded once here, keyed on the JetStream err_code.
+ * streams and consumers. Errors are decoded by errors.ts, keyed on the JetStream err_code.
  */
 import { readFile } from 'node:fs/promises';
 import { isIP } from 'node:net';
@@ -14,6 +14,9 @@ import {
 } from '@nats-io/jetstream';
 import { JkError } from '../errors.js';
 import { describeSettings, redactSecrets, type ConnectionSettings } from './settings.js';
+import { decodeNatsError, JsApiCode } from './errors.js';
+
+export { decodeNatsError };
 
 export type JsonConfig = Record<string, unknown>;
 
@@ -58,48 +61,6 @@ function consumerSnapshot(stream: string, ci: ConsumerInfo): ConsumerSnapshot {
     stream, name: ci.name, config: ci.config as unknown as JsonConfig, num_pending: ci.num_pending, num_ack_pending: ci.num_ack_pending,
     num_redelivered: ci.num_redelivered, num_waiting: ci.num_waiting, cluster: ci.cluster,
   };
-}
-
-/** Transient JetStream API codes: the same request may succeed a moment later. */
-const TRANSIENT_API_CODES = new Set([10008 /* system temporarily unavailable */, 10009 /* cluster can not handle request (no leader) */]);
-
-/** Turns any client error into a JkError naming the resource; secrets are redacted. */
-export function decodeNatsError(e: unknown, resource: string | undefined, settings?: ConnectionSettings): JkError {
-  if (e instanceof JkError) return e;
-  const err = e as Error & { code?: unknown; name?: string };
-  const text = redactSecrets(String(err?.message ?? e), settings);
-  if (e instanceof JetStreamApiError) {
-    const code = e.code;
-    return new JkError('JK2003', {
-      message: `server refused: ${text} (err_code ${code})`,
-      resource,
-      apiCode: code,
-      transient: TRANSIENT_API_CODES.has(code),
-      fix: fixForApiCode(code),
-    });
-  }
-  const name = err?.name ?? '';
-  if (name === 'TimeoutError' || /timeout/i.test(text)) {
-    return new JkError('JK2005', { message: `request timed out: ${text}`, resource, transient: true, fix: 'check that the cluster has a JetStream meta leader (`jetkeeper status`), then retry' });
-  }
-  if (name === 'NoRespondersError' || name === 'JetStreamNotEnabled' || /no responders|not enabled/i.test(text)) {
-    return new JkError('JK2002', { message: `no JetStream responder: ${text}`, resource, transient: true, fix: 'enable JetStream on the server (jetstream {} in its config) or wait for a stream/meta leader election' });
-  }
-  return new JkError('JK2003', { message: text, resource, fix: 'see the server log for details' });
-}
-
-function fixForApiCode(code: number): string {
-  switch (code) {
-    case 10058: return 'a stream with this name exists with a different config; run `jetkeeper plan` to see the difference';
-    case 10065: return 'another stream already captures one of these subjects; change the subjects or the other stream';
-    case 10052: case 10025: return 'the server rejected this config: check the field named in the message';
-    case 10023: return 'not enough servers or resources for these replicas/limits; lower spec.replicas or add servers';
-    case 10074: return 'the server is not clustered: set spec.replicas: 1, or start a cluster (`jetkeeper up --servers 3`)';
-    case 10148: case 10013: return 'a consumer with this name already exists with another config; run `jetkeeper plan`';
-    case 10047: return 'the server ran out of JetStream storage: free space or lower maxBytes';
-    case 10008: return 'the cluster has no JetStream quorum right now; retry when servers are back';
-    default: return 'read the server message; `jetkeeper plan` shows what jetkeeper sends';
-  }
 }
 
 /** Decodes a percent-encoded URL part; a malformed escape is taken literally. */
@@ -331,7 +292,7 @@ export class JetStreamAdmin {
     try {
       return streamSnapshot(await this.jsm.streams.info(name));
     } catch (e) {
-      if (e instanceof JetStreamApiError && e.code === 10059) return undefined;
+      if (e instanceof JetStreamApiError && e.code === JsApiCode.StreamNotFound) return undefined;
       throw decodeNatsError(e, `Stream/${name}`, this.settings);
     }
   }

@@ -136,7 +136,8 @@ export function plan(desired: readonly Resource[], live: LiveState, opts: PlanOp
     if (compareVersions(live.serverVersion, METADATA_SINCE) < 0) {
       throw new JkError('JK3006', {
         message: `prune needs stream and consumer metadata to know what jetkeeper owns; nats-server ${live.serverVersion} has none (it came in ${METADATA_SINCE})`,
-        fix: 'run without --prune (nothing is deleted), or upgrade nats-server to 2.10 or newer',
+        option: 'prune',
+        fix: 'run without `prune` (nothing is deleted), or upgrade nats-server to 2.10 or newer',
       });
     }
     const deletes = planPrune(opts.declared ?? desired, live, opts.owner, replacedStreams);

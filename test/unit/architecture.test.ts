@@ -44,6 +44,9 @@ const never: [from: string, to: string, why: string][] = [
   ['nats', 'cli', 'the library never knows the command line'],
   ['local', 'cli', 'the library never knows the command line'],
   ['lab', 'cli', 'the library never knows the command line'],
+  ['load', 'cli', 'the library never knows the command line'],
+  ['load', 'lab', 'the load generator serves the lab and the benchmarks, not the other way round'],
+  ['nats', 'load', 'the door to NATS knows nothing of the load generator built on it'],
   ['resources', 'local', 'resources are pure'],
   ['plan', 'local', 'planning is pure'],
   ['plan', 'apply', 'planning comes before applying'],
@@ -58,6 +61,7 @@ const never: [from: string, to: string, why: string][] = [
 test('the source tree was found', () => {
   assert.ok(files.length > 30);
   assert.ok(files.some((f) => f.part === 'resources'));
+  assert.ok(files.some((f) => f.part === 'load'));
 });
 
 for (const [from, to, why] of never) {
