@@ -27,14 +27,16 @@ export interface ValueGate {
   uses: (value: unknown) => boolean;
 }
 
-export interface FieldDef<S extends z.ZodType = z.ZodType, C extends ChangeClass = ChangeClass> {
+export interface FieldDef<
+  S extends z.ZodType = z.ZodType, C extends ChangeClass = ChangeClass, A extends string = string, T extends FieldType = FieldType,
+> {
   /** zod schema of the manifest field, with NACK's CRD default */
   schema: S;
   /** API (snake_case) field; undefined when the field is not part of the API config (streamName) */
-  api?: string;
+  api?: A;
   /** more API fields the spec field fills (a consumer's durableName is also its name) */
   alsoApi?: readonly string[];
-  type: FieldType;
+  type: T;
   change: C;
   /** create / turnOn: only these changes (live -> desired) are refused; default: every change */
   refuses?: (live: unknown, desired: unknown) => boolean;
@@ -60,8 +62,25 @@ type SpecValues = Readonly<Record<string, unknown>>;
 
 export type FieldTable = Readonly<Record<string, FieldDef>>;
 
-/** One row; keeps the literal change class so the zod split stays typed. */
-export const field = <S extends z.ZodType, C extends ChangeClass>(def: FieldDef<S, C>): FieldDef<S, C> => def;
+/** One row; keeps the literal change class, API name and type so the zod split and the API config stay typed. */
+export const field = <S extends z.ZodType, C extends ChangeClass, A extends string, T extends FieldType>(
+  def: FieldDef<S, C, A, T>,
+): FieldDef<S, C, A, T> => def;
+
+/** The wire value of a field type. */
+type ApiValue<T extends FieldType> =
+  T extends 'duration' | 'size' | 'int' ? number
+    : T extends 'durations' ? number[]
+      : T extends 'bool' ? boolean
+        : T extends 'strings' ? string[]
+          : T extends 'map' ? Record<string, string>
+            : T extends 'object' ? unknown
+              : string;
+
+/** The JetStream API config a table describes: its API fields with their wire types, all optional. */
+export type ApiConfigOf<T extends FieldTable> = {
+  [K in keyof T as T[K] extends FieldDef<z.ZodType, ChangeClass, infer A> ? (string extends A ? never : A) : never]?: ApiValue<T[K]['type']>;
+};
 
 type SchemasOf<T extends FieldTable, C extends ChangeClass> = {
   [K in keyof T as T[K]['change'] extends C ? K : never]: T[K]['schema'];

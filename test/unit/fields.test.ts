@@ -1,11 +1,11 @@
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { CONSUMER_FIELDS } from '../../src/resources/consumer/fields.js';
-import { consumerKind } from '../../src/resources/consumer/index.js';
+import { consumerKind, type ConsumerApiConfig } from '../../src/resources/consumer/index.js';
 import { consumerCreateOnly, consumerUpdatable } from '../../src/resources/consumer/schema.js';
 import { featuresOf, immutablesOf, type FieldTable } from '../../src/resources/fields.js';
 import { STREAM_FIELDS } from '../../src/resources/stream/fields.js';
-import { streamKind } from '../../src/resources/stream/index.js';
+import { streamKind, type StreamApiConfig } from '../../src/resources/stream/index.js';
 import { streamCreateOnly, streamUpdatable } from '../../src/resources/stream/schema.js';
 import { CONNECTION_KEYS } from '../../src/resources/common.js';
 
@@ -61,5 +61,21 @@ describe('feature table', () => {
   });
   test('max_consumers is updatable (nats-server 2.15.2 changes it in place)', () => {
     assert.equal(STREAM_FIELDS.maxConsumers.change, 'update');
+  });
+});
+
+describe('API config types read off the tables', () => {
+  test('streamToApi and consumerToApi return the wire fields with their wire types', () => {
+    const stream: StreamApiConfig = streamKind.toApi(streamKind.schema.parse({ name: 'S', maxAge: '1h', sealed: true })) as StreamApiConfig;
+    const maxAge: number | undefined = stream.max_age;
+    const sealed: boolean | undefined = stream.sealed;
+    // @ts-expect-error a duration goes on the wire as nanoseconds
+    const wrong: StreamApiConfig = { max_age: '1h' };
+    // @ts-expect-error spec names are not API fields
+    const camel: StreamApiConfig = { maxAge: 1 };
+    const consumer: ConsumerApiConfig = { durable_name: 'c', name: 'c', ack_policy: 'explicit', backoff: [1] };
+    assert.equal(maxAge, 3600 * 1e9);
+    assert.equal(sealed, true);
+    assert.ok(wrong && camel && consumer.durable_name);
   });
 });

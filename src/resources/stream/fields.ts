@@ -47,15 +47,15 @@ const sourcesFromApi = (v: unknown) => (Array.isArray(v) && v.length ? (v as Api
 /** a value the manifest writes only when it is not the server's default */
 const onlyValue = (value: string) => (v: unknown) => (v === value ? value : undefined);
 
-const flagField = (api: string, since?: string, apiLevel?: number) =>
+const flagField = <A extends string>(api: A, since?: string, apiLevel?: number) =>
   field({ schema: z.boolean().default(false), api, type: 'bool', change: 'update', serverDefault: false, since, apiLevel });
 
 /** Fields the server turns on later but never off again. */
-const turnOn = (api: string, reason: string, since?: string, apiLevel?: number) =>
+const turnOn = <A extends string>(api: A, reason: string, since?: string, apiLevel?: number) =>
   field({ schema: z.boolean().default(false), api, type: 'bool', change: 'turnOn', serverDefault: false, reason, since, apiLevel });
 
 /** A limit where -1 (and 0) means unlimited. */
-const limit = (api: string, type: 'int' | 'size' = 'int') =>
+const limit = <A extends string>(api: A, type: 'int' | 'size' = 'int') =>
   field({ schema: int().min(-1).default(-1), api, type, change: 'update', serverDefault: -1, zeroIsDefault: true });
 
 /** A source or mirror that reads through a durable consumer on its origin (nats-server 2.14). */
