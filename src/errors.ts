@@ -29,6 +29,13 @@ export const catalogue = {
   JK1010: { title: 'no manifests found', exitCode: 1 },
   JK1011: { title: 'unknown reference', exitCode: 1 },
   JK1012: { title: 'invalid command-line option', exitCode: 1 },
+  // input limits and unreadable input (numbered apart from the validation codes)
+  JK1101: { title: 'YAML aliases expand too far', exitCode: 1 },
+  JK1102: { title: 'manifest file too large', exitCode: 1 },
+  JK1103: { title: 'too many documents', exitCode: 1 },
+  JK1104: { title: 'list too long or nesting too deep', exitCode: 1 },
+  JK1105: { title: 'not a regular file', exitCode: 1 },
+  JK1106: { title: 'a secret where a file path is expected', exitCode: 1 },
   JK2001: { title: 'cannot connect to NATS', exitCode: 1 },
   JK2002: { title: 'JetStream is not available', exitCode: 1 },
   JK2003: { title: 'server rejected the request', exitCode: 1 },

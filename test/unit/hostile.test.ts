@@ -1,0 +1,226 @@
+/**
+ * Hostile and careless input without a server: YAML the way Kubernetes reads it (anchors,
+ * aliases, merge keys, alias bombs), input limits, odd files (FIFOs, symbolic links, unreadable
+ * directories), secrets kept out of messages, control characters escaped in every text output.
+ */
+import { after, describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { chmodSync, mkdirSync, mkdtempSync, rmSync, symlinkSync, truncateSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { JkError, type ErrorCode } from '../../src/errors.js';
+import { LIMITS, loadManifests, parseManifests } from '../../src/manifests/load.js';
+import { validateDocuments } from '../../src/manifests/validate.js';
+
+const dir = mkdtempSync(join(tmpdir(), 'jetkeeper-hostile-'));
+after(() => rmSync(dir, { recursive: true, force: true }));
+const noStdin = async (): Promise<string> => '';
+
+function file(name: string, text: string): string {
+  const p = join(dir, name);
+  mkdirSync(join(p, '..'), { recursive: true });
+  writeFileSync(p, text);
+  return p;
+}
+
+function errorOf(fn: () => unknown): JkError {
+  try {
+    fn();
+  } catch (e) {
+    assert.ok(e instanceof JkError, `expected a JkError, got ${String((e as Error)?.stack ?? e)}`);
+    return e;
+  }
+  assert.fail('expected a JkError');
+}
+
+async function asyncErrorOf(fn: () => Promise<unknown>): Promise<JkError> {
+  try {
+    await fn();
+  } catch (e) {
+    assert.ok(e instanceof JkError, `expected a JkError, got ${String((e as Error)?.stack ?? e)}`);
+    return e;
+  }
+  assert.fail('expected a JkError');
+}
+
+function expectCode(e: JkError, code: ErrorCode, line?: number): void {
+  assert.equal(e.code, code, e.format());
+  if (line !== undefined) assert.equal(e.at?.line, line, e.format());
+}
+
+const stream = (spec: string[]) => [
+  'apiVersion: jetstream.nats.io/v1beta2', // 1
+  'kind: Stream', // 2
+  'metadata:', // 3
+  '  name: orders', // 4
+  'spec:', // 5
+  '  name: ORDERS', // 6
+  '  subjects: ["orders.>"]', // 7
+  ...spec.map((l) => `  ${l}`), // 8...
+  '',
+].join('\n');
+
+describe('YAML anchors, aliases and merge keys (as kubectl reads them)', () => {
+  test('an alias takes the value of its anchor', () => {
+    const r = validateDocuments(parseManifests(stream(['maxAge: &age 1h', 'duplicateWindow: *age']), 'a.yaml'));
+    assert.deepEqual(r.errors, []);
+    const spec = r.resources[0].doc?.data.spec as Record<string, unknown>;
+    assert.equal(spec.maxAge, '1h');
+    assert.equal(spec.duplicateWindow, '1h');
+  });
+
+  test('an error in an aliased value points at the anchor and at the alias', () => {
+    const r = validateDocuments(parseManifests(stream(['maxAge: &age 1x', 'duplicateWindow: *age']), 'a.yaml'));
+    const at = r.errors.map((e) => [e.code, e.field, e.at?.line, e.at?.col]);
+    assert.deepEqual(at, [['JK1007', 'spec.maxAge', 8, 16], ['JK1007', 'spec.duplicateWindow', 9, 20]]);
+  });
+
+  test('merge keys: explicit keys win, the first merged mapping wins, positions point into the anchor', () => {
+    const text = [
+      'apiVersion: v1', 'kind: List', // 1-2
+      'base: &base {storage: file, maxAge: 1h, replicas: 1}', // 3
+      'more: &more {maxAge: 9h, description: shared, maxAg: 1h}', // 4
+      'items:', // 5
+      '- apiVersion: jetstream.nats.io/v1beta2', // 6
+      '  kind: Stream', // 7
+      '  metadata: {name: a}', // 8
+      '  spec:', // 9
+      '    <<: [*base, *more]', // 10
+      '    name: A', // 11
+      '    replicas: 3', // 12
+      '    subjects: [a.>]', // 13
+      '',
+    ].join('\n');
+    const docs = parseManifests(text, 'm.yaml');
+    assert.deepEqual(docs[0].data.spec, { name: 'A', replicas: 3, subjects: ['a.>'], storage: 'file', maxAge: '1h', description: 'shared', maxAg: '1h' });
+    const r = validateDocuments(docs);
+    assert.deepEqual(r.errors.map((e) => [e.code, e.field, e.at?.line, e.at?.col]), [['JK1004', 'spec.maxAg', 4, 47]]);
+  });
+
+  test('a quoted "<<" is an ordinary key', () => {
+    const [d] = parseManifests('a: &a {x: 1}\nb: {"<<": *a}\n', 'q.yaml');
+    assert.deepEqual(d.data.b, { '<<': { x: 1 } });
+  });
+
+  test('a merge key that is not a mapping is a located JK1002', () => {
+    expectCode(errorOf(() => parseManifests('a: &a 1\nb:\n  <<: *a\n', 'm.yaml')), 'JK1002', 3);
+  });
+
+  test('every alias is its own copy', () => {
+    const [d] = parseManifests('a: &a {x: [1]}\nb: *a\n', 'c.yaml');
+    (d.data.b as { x: number[] }).x.push(2);
+    assert.deepEqual(d.data.a, { x: [1] });
+  });
+
+  test('an undefined alias is a located JK1002 (also one defined in another document)', () => {
+    const e = errorOf(() => parseManifests(stream(['maxAge: *nope']), 'u.yaml'));
+    expectCode(e, 'JK1002', 8);
+    assert.match(e.message, /undefined alias \*nope/);
+    expectCode(errorOf(() => parseManifests('a: &x 1\n---\nb: *x\n', 'u.yaml')), 'JK1002', 3);
+  });
+
+  test('300 aliases of one anchor are ordinary use', () => {
+    const lines = ['description: &d hello', 'metadata:', ...Array.from({ length: 300 }, (_, i) => `  k${i}: *d`)];
+    const r = validateDocuments(parseManifests(stream(lines), 'many.yaml'));
+    assert.deepEqual(r.errors, []);
+  });
+
+  test('an alias bomb is refused with JK1101 at the alias that crosses the limit', () => {
+    const lines = ['a0: &a0 [x, x, x, x, x, x, x, x, x, x]'];
+    for (let i = 1; i < 9; i++) lines.push(`a${i}: &a${i} [${Array(10).fill(`*a${i - 1}`).join(', ')}]`);
+    const t0 = Date.now();
+    const e = errorOf(() => parseManifests(lines.join('\n') + '\n', 'bomb.yaml'));
+    expectCode(e, 'JK1101');
+    assert.ok(e.at && e.at.line >= 5, e.format());
+    assert.ok(Date.now() - t0 < 20_000);
+  });
+});
+
+describe('input limits', () => {
+  test(`more than ${LIMITS.documents} documents in one run is JK1103 (and no stack overflow)`, () => {
+    const text = '---\nkind: X\n'.repeat(LIMITS.documents + 1);
+    const e = errorOf(() => parseManifests(text, 'tiny.yaml'));
+    expectCode(e, 'JK1103', LIMITS.documents * 2 + 2);
+  });
+
+  test('the document limit counts over all files of a run', async () => {
+    const a = file('docs/a.yaml', '---\nkind: X\n'.repeat(3));
+    const b = file('docs/b.yaml', '---\nkind: X\n'.repeat(3));
+    const e = await asyncErrorOf(() => loadManifests([a, b], noStdin, { limits: { documents: 5 } }));
+    expectCode(e, 'JK1103');
+    assert.equal(e.at?.file, b);
+  });
+
+  test(`a file over ${LIMITS.fileBytes} bytes is JK1102 and is not read`, async () => {
+    const big = file('big.yaml', '');
+    truncateSync(big, LIMITS.fileBytes + 1);
+    const t0 = Date.now();
+    const e = await asyncErrorOf(() => loadManifests([big], noStdin));
+    expectCode(e, 'JK1102', 1);
+    assert.ok(Date.now() - t0 < 5_000);
+    expectCode(await asyncErrorOf(() => loadManifests(['-'], async () => 'a: 1\n'.repeat(10), { limits: { fileBytes: 20 } })), 'JK1102');
+  });
+
+  test(`a list of more than ${LIMITS.listItems} items is a located JK1104`, () => {
+    const subjects = Array.from({ length: LIMITS.listItems + 1 }, (_, i) => `    - s.${i}`);
+    const text = stream([]).replace('  subjects: ["orders.>"]\n', `  subjects:\n${subjects.join('\n')}\n`);
+    expectCode(errorOf(() => parseManifests(text, 's.yaml')), 'JK1104', 8);
+  });
+
+  test(`nesting deeper than ${LIMITS.depth} is a located JK1104`, () => {
+    const n = LIMITS.depth + 5;
+    expectCode(errorOf(() => parseManifests(`a: ${'['.repeat(n)}${']'.repeat(n)}\n`, 'deep.yaml')), 'JK1104', 1);
+  });
+});
+
+describe('files that are not plain files', () => {
+  test('a FIFO is refused with JK1105 instead of blocking', async () => {
+    const fifo = join(dir, 'fifo.yaml');
+    assert.equal(spawnSync('mkfifo', [fifo]).status, 0);
+    expectCode(await asyncErrorOf(() => loadManifests([fifo], noStdin)), 'JK1105');
+    const inDir = join(dir, 'withfifo');
+    mkdirSync(inDir);
+    assert.equal(spawnSync('mkfifo', [join(inDir, 'x.yaml')]).status, 0);
+    expectCode(await asyncErrorOf(() => loadManifests([inDir], noStdin)), 'JK1105');
+  });
+
+  test('a symbolic link to itself says it loops; a dangling one names its target', async () => {
+    const self = join(dir, 'self.yaml');
+    symlinkSync(self, self);
+    const e = await asyncErrorOf(() => loadManifests([self], noStdin));
+    expectCode(e, 'JK1001');
+    assert.match(e.message, /symbolic link that loops/);
+    const dangling = join(dir, 'dangling.yaml');
+    symlinkSync(join(dir, 'gone.yaml'), dangling);
+    assert.match((await asyncErrorOf(() => loadManifests([dangling], noStdin))).message, /is a symbolic link to .*gone\.yaml, which does not exist/);
+  });
+
+  test('symbolic links to directories are followed, each directory once', async () => {
+    const shared = join(dir, 'shared');
+    file('shared/s.yaml', 'kind: Shared\n');
+    const root = join(dir, 'tree');
+    file('tree/a.yaml', 'kind: A\n');
+    symlinkSync(shared, join(root, 'linked'));
+    symlinkSync(root, join(root, 'loop')); // a link back to the tree itself
+    const viaLink = join(dir, 'tree-link');
+    symlinkSync(root, viaLink);
+    for (const input of [root, viaLink]) {
+      const docs = await loadManifests([input], noStdin);
+      assert.deepEqual(docs.map((d) => d.data.kind), ['A', 'Shared']);
+    }
+  });
+
+  test('an unreadable directory is JK1001 naming it (run as an unprivileged user: root reads everything)', (t) => {
+    if (process.getuid?.() !== 0) return t.skip('needs root to switch to nobody');
+    const locked = join(dir, 'locked');
+    mkdirSync(join(locked, 'inner'), { recursive: true });
+    chmodSync(join(locked, 'inner'), 0o000);
+    chmodSync(dir, 0o755);
+    const loader = fileURLToPath(new URL('../../src/manifests/load.js', import.meta.url));
+    const script = `import(${JSON.stringify(loader)}).then((m) => m.loadManifests([${JSON.stringify(locked)}], async () => '')).then(() => console.log('no error'), (e) => console.log(e.code, e.message))`;
+    const r = spawnSync(process.execPath, ['-e', script], { uid: 65534, gid: 65534, encoding: 'utf8' });
+    assert.match(r.stdout, /^JK1001 directory .*inner cannot be read: permission denied/, r.stderr);
+  });
+});
