@@ -2,8 +2,10 @@
  * The one door to the NATS client libraries: connect, read live JetStream state, write
  * streams and consumers. Errors are decoded once here, keyed on the JetStream err_code.
  */
+import { AsyncLocalStorage } from 'node:async_hooks';
+import { channel } from 'node:diagnostics_channel';
 import { readFile } from 'node:fs/promises';
-import { isIP } from 'node:net';
+import { isIP, type Socket } from 'node:net';
 import { checkServerIdentity, type PeerCertificate } from 'node:tls';
 import { connect, type NodeConnectionOptions } from '@nats-io/transport-node';
 import {
@@ -194,7 +196,7 @@ async function tlsRefusal(opts: NodeConnectionOptions): Promise<string | undefin
   let reset = false;
   for (let i = 0; i < 3; i++) {
     try {
-      await (await connect({ ...opts, reconnect: false, timeout: Math.min(opts.timeout ?? 5000, 3000) })).close();
+      await (await dial({ ...opts, reconnect: false, timeout: Math.min(opts.timeout ?? 5000, 3000) })).close();
       return undefined;
     } catch (e) {
       const alert = tlsAlert(e);
@@ -206,11 +208,36 @@ async function tlsRefusal(opts: NodeConnectionOptions): Promise<string | undefin
   return reset ? 'the server closed the connection right after the TLS handshake' : undefined;
 }
 
+/**
+ * The TCP sockets a connect opens while it is in flight. When nats.js gives up on a server that
+ * accepted the connection but never sent its INFO (a timeout), it leaves that socket open, and the
+ * process then never exits: a failed connect closes every socket it opened.
+ */
+const dialing = new AsyncLocalStorage<{ sockets: Set<Socket>; open: boolean }>();
+channel('net.client.socket').subscribe((msg) => {
+  const track = dialing.getStore();
+  if (track?.open) track.sockets.add((msg as { socket: Socket }).socket);
+});
+
+/** nats.js connect, closing what it leaves open when it fails. */
+async function dial(opts: NodeConnectionOptions): Promise<NatsConnection> {
+  const track = { sockets: new Set<Socket>(), open: true };
+  try {
+    return await dialing.run(track, () => connect(opts));
+  } catch (e) {
+    for (const socket of track.sockets) socket.destroy();
+    throw e;
+  } finally {
+    track.open = false;
+    track.sockets.clear();
+  }
+}
+
 /** Opens a connection; a failure names where it tried (without secrets) and how to fix it. */
 export async function openConnection(s: ConnectionSettings): Promise<NatsConnection> {
   const opts = await connectOptions(s);
   try {
-    return await connect(opts);
+    return await dial(opts);
   } catch (e) {
     const text = redactSecrets((e as Error).message, s);
     const timedOut = (e as Error).name === 'TimeoutError' || /timeout/i.test(text);
