@@ -15,7 +15,9 @@ import {
   jetstreamManager, JetStreamApiError, type JetStreamManager, type StreamConfig, type StreamInfo, type ConsumerConfig,
 } from '@nats-io/jetstream';
 import { JkError } from '../errors.js';
-import { describeSettings, redactSecrets, type ConnectionSettings } from './settings.js';
+import { secretShape } from '../resources/account/map.js';
+import { secretNotPath } from './overlay.js';
+import { describeSettings, redactSecrets, splitUserInfo, type ConnectionSettings } from './settings.js';
 
 export type JsonConfig = Record<string, unknown>;
 
@@ -106,9 +108,8 @@ function decodePart(v: string): string {
 export function splitUrlAuth(servers: readonly string[]): { servers: string[]; user?: string; pass?: string; token?: string } {
   let auth: { user?: string; pass?: string; token?: string } | undefined;
   const stripped = servers.map((url) => {
-    const m = /^((?:[a-z][a-z0-9+.-]*:\/\/)?)([^/\s]*)@([^@]*)$/i.exec(url.trim());
-    if (!m) return url;
-    const [, scheme, cred, rest] = m;
+    const { scheme, cred, rest } = splitUserInfo(url);
+    if (cred === undefined) return url;
     if (!auth && cred) {
       const i = cred.indexOf(':');
       auth = i >= 0 ? { user: decodePart(cred.slice(0, i)), pass: decodePart(cred.slice(i + 1)) } : { token: decodePart(cred) };
@@ -150,6 +151,10 @@ async function connectOptions(s: ConnectionSettings): Promise<NodeConnectionOpti
     timeout: s.timeoutMs ?? 5000,
     maxReconnectAttempts: 10,
   };
+  for (const [what, path] of [['creds', s.creds], ['nkey seed', s.nkey]] as const) {
+    const shape = path ? secretShape(path) : undefined;
+    if (shape) throw secretNotPath(what, undefined, shape);
+  }
   try {
     if (s.creds) opts.authenticator = credsAuthenticator(await readFile(s.creds));
     else if (s.nkey) opts.authenticator = nkeyAuthenticator(new TextEncoder().encode((await readFile(s.nkey, 'utf8')).trim()));
