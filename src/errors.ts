@@ -5,6 +5,21 @@
  * JK4xxx local cluster, JK9xxx internal.
  */
 
+const CONTROL_NAMES: Record<string, string> = { '\n': '\\n', '\r': '\\r', '\t': '\\t', '\x1b': '\\e' };
+
+/**
+ * Text from manifests or servers made safe for a terminal: control characters (C0, DEL, C1),
+ * line and paragraph separators and bidirectional overrides are shown as escapes (`\e`, `\n`,
+ * `\x07`, `\u202e`) instead of being sent raw, where they could clear the screen, set the window
+ * title or reorder what a person reads. Every text output passes through this.
+ */
+export function escapeControl(text: string): string {
+  return text.replace(/[\x00-\x1f\x7f-\x9f\u2028\u2029\u202a-\u202e\u2066-\u2069]/g, (c) => {
+    const code = c.charCodeAt(0);
+    return CONTROL_NAMES[c] ?? (code <= 0xff ? `\\x${code.toString(16).padStart(2, '0')}` : `\\u${code.toString(16).padStart(4, '0')}`);
+  });
+}
+
 export interface SourcePosition {
   file: string;
   line: number;
@@ -100,12 +115,14 @@ export class JkError extends Error {
     return catalogue[this.code].exitCode;
   }
 
-  /** One line (plus the fix) for humans: `file:line:col: JK1004 Stream/x spec.maxAg: unknown field ... (fix: ...)`. */
+  /** One line (plus the fix) for humans, control characters escaped: `file:line:col: JK1004 Stream/x spec.maxAg: unknown field ... (fix: ...)`. */
   format(): string {
-    const where = this.at ? `${this.at.file}:${this.at.line}:${this.at.col}: ` : '';
-    const what = [this.resource, this.field].filter(Boolean).join(' ');
-    const head = `${where}${this.code} ${what ? what + ': ' : ''}${this.message}`;
-    return this.fix ? `${head}\n  fix: ${this.fix}` : head;
+    const where = this.at ? `${escapeControl(this.at.file)}:${this.at.line}:${this.at.col}: ` : '';
+    const what = escapeControl([this.resource, this.field].filter(Boolean).join(' '));
+    // a message may span lines (a log tail): each further line is indented, so none can pose as another error
+    const message = this.message.split('\n').map(escapeControl).join('\n    ');
+    const head = `${where}${this.code} ${what ? what + ': ' : ''}${message}`;
+    return this.fix ? `${head}\n  fix: ${escapeControl(this.fix)}` : head;
   }
 
   toJSON(): Record<string, unknown> {
