@@ -10,9 +10,15 @@ import { chmodSync, mkdirSync, mkdtempSync, rmSync, symlinkSync, truncateSync, w
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { JkError, type ErrorCode } from '../../src/errors.js';
+import { escapeControl, JkError, type ErrorCode } from '../../src/errors.js';
 import { LIMITS, loadManifests, parseManifests } from '../../src/manifests/load.js';
 import { validateDocuments } from '../../src/manifests/validate.js';
+import { openConnection, splitUrlAuth } from '../../src/nats/admin.js';
+import { overlaySettings } from '../../src/nats/overlay.js';
+import { describeSettings, redactSecrets, redactUrl } from '../../src/nats/settings.js';
+import { renderPlanText } from '../../src/plan/render.js';
+import type { Plan } from '../../src/plan/plan.js';
+import { secretShape } from '../../src/resources/account/map.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'jetkeeper-hostile-'));
 after(() => rmSync(dir, { recursive: true, force: true }));
@@ -222,5 +228,100 @@ describe('files that are not plain files', () => {
     const script = `import(${JSON.stringify(loader)}).then((m) => m.loadManifests([${JSON.stringify(locked)}], async () => '')).then(() => console.log('no error'), (e) => console.log(e.code, e.message))`;
     const r = spawnSync(process.execPath, ['-e', script], { uid: 65534, gid: 65534, encoding: 'utf8' });
     assert.match(r.stdout, /^JK1001 directory .*inner cannot be read: permission denied/, r.stderr);
+  });
+});
+
+describe('no secret in any message', () => {
+  const SEED = 'SUAMLK2ZNL35WSMW37E7UD4VZ7ELPKW7DHC3BWBSD2GCZ7IUQQXZIORRBU';
+  const JWT = 'eyJ0eXAiOiJKV1QiLCJhbGciOiJlZDI1NTE5LW5rZXkifQ.eyJqdGkiOiJYIn0.c2lnbmF0dXJl';
+
+  test('user info is hidden in every URL form: no scheme, / : @ and spaces in the password', () => {
+    const cases: [string, string][] = [
+      ['alice:secret@127.0.0.1:4222', 'alice:***@127.0.0.1:4222'],
+      ['nats://bob:s3cr/et@127.0.0.1:4222', 'nats://bob:***@127.0.0.1:4222'],
+      ['nats://tok/en@127.0.0.1:4222', 'nats://***@127.0.0.1:4222'],
+      ['tls://c:p@ss:w/rd@h:4222', 'tls://c:***@h:4222'],
+      ['nats://[bad:pw@x', 'nats://[bad:***@x'],
+      ['bob:pa ss@h', 'bob:***@h'],
+    ];
+    for (const [url, shown] of cases) assert.equal(redactUrl(url), shown);
+  });
+
+  test('the user info of every URL form is taken out before connecting', () => {
+    assert.deepEqual(splitUrlAuth(['alice:secret@127.0.0.1:4222']), { servers: ['127.0.0.1:4222'], user: 'alice', pass: 'secret' });
+    assert.deepEqual(splitUrlAuth(['nats://bob:s3cr/et@h:1']), { servers: ['nats://h:1'], user: 'bob', pass: 's3cr/et' });
+    assert.deepEqual(splitUrlAuth(['nats://tok/en@h:1']), { servers: ['nats://h:1'], token: 'tok/en' });
+  });
+
+  test('a library message that echoes an unparsable URL is redacted', () => {
+    const s = { servers: ['nats://bob:s3cr/et@127.0.0.1:4222'] };
+    for (const text of ['Invalid URL: nats://bob:s3cr/et@127.0.0.1:4222', 'failed s3cr/et', 'bad s3cr%2Fet'.replace('%2F', '/')]) {
+      assert.doesNotMatch(redactSecrets(text, s), /s3cr/);
+    }
+    assert.doesNotMatch(describeSettings({ servers: ['alice:secret@h:1'] }), /secret/);
+  });
+
+  test('NKey seeds, JWTs and pasted file contents are recognised; paths are not', () => {
+    assert.equal(secretShape(SEED), 'nkey seed');
+    assert.equal(secretShape(JWT), 'JWT');
+    assert.equal(secretShape('-----BEGIN NATS USER JWT-----\nxyz'), 'file contents');
+    for (const path of ['/etc/nats/user.creds', 'user.nk', './seed', 'SUAM.nk', 'secrets/token']) assert.equal(secretShape(path, true), undefined, path);
+    assert.equal(secretShape('s3cr3t-t0ken-value', true), 'token');
+    assert.equal(secretShape('s3cr3t-t0ken-value'), undefined);
+  });
+
+  const shownText = (e: JkError) => `${e.format()}\n${JSON.stringify(e.toJSON())}`;
+
+  test('an Account nkey seed, token or creds JWT given inline is JK1106 and not shown', async () => {
+    const layers = [
+      { origin: 'Account/pay', nkey: SEED },
+      { origin: 'Account/pay', creds: JWT },
+      { origin: 'Account/pay', token: 's3cr3t-t0ken-value' },
+      { origin: 'Account/pay', user: { user: file('user.txt', 'alice'), password: 'hunter2hunter2' } },
+    ];
+    for (const layer of layers) {
+      const e = await asyncErrorOf(() => overlaySettings({ servers: ['nats://h:1'] }, layer));
+      expectCode(e, 'JK1106');
+      assert.match(e.message, /looks like a secret/);
+      for (const secret of [SEED, JWT, 's3cr3t-t0ken-value', 'hunter2hunter2']) assert.ok(!shownText(e).includes(secret), shownText(e));
+    }
+  });
+
+  test('an nkey seed given as the nkey file of the connection is JK1106 and not shown', async () => {
+    const e = await asyncErrorOf(() => openConnection({ servers: ['nats://127.0.0.1:1'], nkey: SEED, timeoutMs: 500 }));
+    expectCode(e, 'JK1106');
+    assert.ok(!shownText(e).includes(SEED));
+  });
+});
+
+describe('control characters are escaped in text output', () => {
+  test('escapeControl shows ESC, BEL, C1 and bidirectional overrides as escapes', () => {
+    assert.equal(escapeControl('\x1b[2J\x1b[31m'), '\\e[2J\\e[31m');
+    assert.equal(escapeControl('\x1b]0;pwned\x07'), '\\e]0;pwned\\x07');
+    assert.equal(escapeControl('a\u202eb\x9bc\r'), 'a\\u202eb\\x9bc\\r');
+    assert.equal(escapeControl('plain ünïcode ✓'), 'plain ünïcode ✓');
+  });
+
+  test('validate errors escape a key and a value from the manifest', () => {
+    const r = validateDocuments(parseManifests(stream(['"\\e[2J\\e[31m": 1']), 'c.yaml'));
+    const text = r.errors.map((e) => e.format()).join('\n');
+    assert.match(text, /unknown field/);
+    assert.doesNotMatch(text, /[\x00-\x09\x0b-\x1f\x7f]/);
+    const multi = new JkError('JK4003', { message: 'server died; log:\nline 1\x1b[2J\nerror: fake', fix: 'x\x07' }).format();
+    assert.equal(multi, 'JK4003 server died; log:\n    line 1\\e[2J\n    error: fake\n  fix: x\\x07');
+  });
+
+  test('the plan text escapes keys, reasons and field values', () => {
+    const p = {
+      serverVersion: '2.15.2',
+      owner: 'default',
+      changes: [{
+        action: 'update', kind: 'Stream', key: 'Stream/\x1b[2JX', target: { type: 'stream', stream: 'X' }, reason: 'r\x1b[31m',
+        fields: [{ field: 'spec.description', apiField: 'description', from: 'old', to: '\x1b]0;pwned\x07' }],
+      }],
+    } as unknown as Plan;
+    const text = renderPlanText(p);
+    assert.doesNotMatch(text, /[\x00-\x09\x0b-\x1f\x7f]/);
+    assert.match(text, /\\e\]0;pwned\\x07/);
   });
 });
