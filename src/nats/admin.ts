@@ -143,6 +143,11 @@ function serverIdentityCheck(servers: readonly string[]): (host: string, cert: P
   };
 }
 
+/** A server URL with the tls:// scheme asks for TLS. */
+function requiresTls(servers: readonly string[]): boolean {
+  return servers.some((u) => /^tls:\/\//i.test(u.trim()));
+}
+
 async function connectOptions(s: ConnectionSettings): Promise<NodeConnectionOptions> {
   const fromUrls = splitUrlAuth(s.servers);
   const opts: NodeConnectionOptions = {
@@ -170,6 +175,8 @@ async function connectOptions(s: ConnectionSettings): Promise<NodeConnectionOpti
   } catch (e) {
     throw new JkError('JK2004', { message: `cannot read credentials: ${(e as Error).message}`, fix: 'check the --creds/--nkey file path and its permissions' });
   }
+  // tls:// means TLS or nothing: nats.js alone would fall back to plain text on a server without TLS
+  if (!s.tls && requiresTls(s.servers)) opts.tls = {} as NodeConnectionOptions['tls'];
   if (s.tls) {
     opts.tls = {
       caFile: s.tls.ca,
@@ -238,6 +245,14 @@ async function dial(opts: NodeConnectionOptions): Promise<NatsConnection> {
   }
 }
 
+function noTls(s: ConnectionSettings, cause: unknown): JkError {
+  return new JkError('JK2001', {
+    message: `cannot connect to ${describeSettings(s)}: the server does not offer TLS, and ${s.tls ? 'TLS settings were given' : 'a tls:// URL asks for TLS'}; nothing was sent in plain text`,
+    fix: 'enable TLS on the server (a tls {} block in its config), or use a nats:// URL without TLS settings to connect in plain text',
+    cause,
+  });
+}
+
 /** Opens a connection; a failure names where it tried (without secrets) and how to fix it. */
 export async function openConnection(s: ConnectionSettings): Promise<NatsConnection> {
   const opts = await connectOptions(s);
@@ -246,6 +261,7 @@ export async function openConnection(s: ConnectionSettings): Promise<NatsConnect
   } catch (e) {
     const text = redactSecrets((e as Error).message, s);
     const timedOut = (e as Error).name === 'TimeoutError' || /timeout/i.test(text);
+    if (/does not support 'tls'/.test(text)) throw noTls(s, e);
     const alert = s.tls ? tlsAlert(e) ?? (timedOut ? await tlsRefusal(opts) : undefined) : undefined;
     throw new JkError('JK2001', {
       message: `cannot connect to ${describeSettings(s)}: ${alert ? redactSecrets(alert, s) : text}`,
