@@ -46,7 +46,7 @@ export const catalogue = {
   JK1012: { title: 'invalid command-line option', exitCode: 1 },
   // input limits and unreadable input (numbered apart from the validation codes)
   JK1101: { title: 'YAML aliases expand too far', exitCode: 1 },
-  JK1102: { title: 'manifest file too large', exitCode: 1 },
+  JK1102: { title: 'manifest file or document too large', exitCode: 1 },
   JK1103: { title: 'too many documents', exitCode: 1 },
   JK1104: { title: 'list too long or nesting too deep', exitCode: 1 },
   JK1105: { title: 'not a regular file', exitCode: 1 },

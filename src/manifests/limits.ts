@@ -5,6 +5,8 @@
 export const LIMITS = {
   /** bytes of one manifest file (or of stdin) */
   fileBytes: 4 * 1024 * 1024,
+  /** characters of one YAML document (a Kubernetes object is at most 1.5 MiB in etcd) */
+  documentBytes: 1024 * 1024,
   /** documents in one run, over all files */
   documents: 20_000,
   /** items of one YAML list (a stream's subjects, a List's items, ...) */

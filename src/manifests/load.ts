@@ -75,6 +75,7 @@ export function parseManifests(text: string, file: string, opts: LoadOptions = {
   const lc = new LineCounter();
   const composer = new Composer({ prettyErrors: false, uniqueKeys: true });
   const source: Source = { text, file, lc, limits, cache: undefined };
+  checkDocumentSizes(text, file, limits);
   const out: ManifestDocument[] = [];
   let index = 0;
   // one document at a time: the parse stops at the first error or limit, and no syntax tree is kept
@@ -82,6 +83,29 @@ export function parseManifests(text: string, file: string, opts: LoadOptions = {
     addDocument(doc, index++, source, out);
   }
   return out;
+}
+
+/**
+ * Refuses a document larger than the limit before parsing it (the syntax tree of one document
+ * takes some 80 times its size). Document markers start a line and cannot occur inside a scalar.
+ */
+function checkDocumentSizes(text: string, file: string, limits: LoadLimits): void {
+  if (text.length <= limits.documentBytes) return;
+  const marker = /^(?:---|\.\.\.)(?=[ \t\r\n]|$)/gm;
+  let start = 0;
+  for (let m = marker.exec(text); ; m = marker.exec(text)) {
+    const end = m ? m.index : text.length;
+    if (end - start > limits.documentBytes) {
+      const line = text.slice(0, start).split('\n').length;
+      throw new JkError('JK1102', {
+        message: `a YAML document of ${end - start} characters, more than the ${limits.documentBytes} one document may have`,
+        at: { file, line, col: 1 },
+        fix: 'split it into several resources; no Kubernetes object can be this large either',
+      });
+    }
+    if (!m) return;
+    start = m.index;
+  }
 }
 
 /** A file's text and line index; syntax trees are parsed again, one at a time, only for positions. */

@@ -143,6 +143,16 @@ function serverIdentityCheck(servers: readonly string[]): (host: string, cert: P
   };
 }
 
+/** Node's timers hold at most 2^31-1 ms; a larger value would fire at once. */
+const MAX_TIMER_MS = 2 ** 31 - 1;
+
+/** The connect timeout: a whole number of milliseconds a timer can hold (5 s when unset). */
+function connectTimeout(ms: number | undefined): number {
+  if (ms === undefined) return 5000;
+  if (Number.isInteger(ms) && ms > 0 && ms <= MAX_TIMER_MS) return ms;
+  throw new JkError('JK2004', { message: `a connection timeout of ${ms} ms is not a whole number from 1 to ${MAX_TIMER_MS}`, fix: 'give the timeout in milliseconds, e.g. 10000' });
+}
+
 /** A server URL with the tls:// scheme asks for TLS. */
 function requiresTls(servers: readonly string[]): boolean {
   return servers.some((u) => /^tls:\/\//i.test(u.trim()));
@@ -153,7 +163,7 @@ async function connectOptions(s: ConnectionSettings): Promise<NodeConnectionOpti
   const opts: NodeConnectionOptions = {
     servers: fromUrls.servers,
     name: s.name ?? 'jetkeeper',
-    timeout: s.timeoutMs ?? 5000,
+    timeout: connectTimeout(s.timeoutMs),
     maxReconnectAttempts: 10,
   };
   for (const [what, path] of [['creds', s.creds], ['nkey seed', s.nkey]] as const) {

@@ -169,6 +169,14 @@ describe('input limits', () => {
     expectCode(await asyncErrorOf(() => loadManifests(['-'], async () => 'a: 1\n'.repeat(10), { limits: { fileBytes: 20 } })), 'JK1102');
   });
 
+  test(`a document of more than ${LIMITS.documentBytes} characters is JK1102 at its first line, before it is parsed`, () => {
+    const big = `kind: Big\nspec:\n${'  k: v\n'.repeat(LIMITS.documentBytes / 6)}`;
+    const e = errorOf(() => parseManifests(`kind: Small\n---\n${big}---\nkind: After\n`, 'big.yaml'));
+    expectCode(e, 'JK1102', 2);
+    const small = `---\nkind: X\nmetadata: {name: ${'x'.repeat(100)}}\n`;
+    assert.equal(parseManifests(small.repeat(10_000), 'many.yaml').length, 10_000); // a file over the limit, each document under it
+  });
+
   test(`a list of more than ${LIMITS.listItems} items is a located JK1104`, () => {
     const subjects = Array.from({ length: LIMITS.listItems + 1 }, (_, i) => `    - s.${i}`);
     const text = stream([]).replace('  subjects: ["orders.>"]\n', `  subjects:\n${subjects.join('\n')}\n`);
@@ -284,6 +292,12 @@ describe('no secret in any message', () => {
       expectCode(e, 'JK1106');
       assert.match(e.message, /looks like a secret/);
       for (const secret of [SEED, JWT, 's3cr3t-t0ken-value', 'hunter2hunter2']) assert.ok(!shownText(e).includes(secret), shownText(e));
+    }
+  });
+
+  test('a connection timeout a timer cannot hold is JK2004, not a timeout that fires at once', async () => {
+    for (const timeoutMs of [2 ** 31, 0, -1, 1.5, Number.NaN]) {
+      expectCode(await asyncErrorOf(() => openConnection({ servers: ['nats://127.0.0.1:1'], timeoutMs })), 'JK2004');
     }
   });
 
