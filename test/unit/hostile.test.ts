@@ -14,6 +14,7 @@ import { escapeControl, JkError, type ErrorCode } from '../../src/errors.js';
 import { LIMITS, loadManifests, parseManifests } from '../../src/manifests/load.js';
 import { validateDocuments } from '../../src/manifests/validate.js';
 import { openConnection, splitUrlAuth } from '../../src/nats/admin.js';
+import { readContext } from '../../src/nats/context.js';
 import { overlaySettings } from '../../src/nats/overlay.js';
 import { describeSettings, redactSecrets, redactUrl } from '../../src/nats/settings.js';
 import { renderPlanText } from '../../src/plan/render.js';
@@ -293,6 +294,14 @@ describe('no secret in any message', () => {
       assert.match(e.message, /looks like a secret/);
       for (const secret of [SEED, JWT, 's3cr3t-t0ken-value', 'hunter2hunter2']) assert.ok(!shownText(e).includes(secret), shownText(e));
     }
+  });
+
+  test('a nats context that is not valid JSON is JK2004 without the text around the error', async () => {
+    const ctx = file('ctx.json', '{"url": "nats://127.0.0.1:4222", "password": hunter2-secret}');
+    const e = await asyncErrorOf(() => readContext(ctx, dir));
+    expectCode(e, 'JK2004');
+    assert.match(e.message, /not valid JSON/);
+    assert.doesNotMatch(shownText(e), /hunter2/);
   });
 
   test('a connection timeout a timer cannot hold is JK2004, not a timeout that fires at once', async () => {
