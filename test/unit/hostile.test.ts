@@ -218,6 +218,7 @@ describe('files that are not plain files', () => {
     const root = join(dir, 'tree');
     file('tree/a.yaml', 'kind: A\n');
     symlinkSync(shared, join(root, 'linked'));
+    symlinkSync(shared, join(root, 'named-like-a-file.yaml')); // was EISDIR
     symlinkSync(root, join(root, 'loop')); // a link back to the tree itself
     const viaLink = join(dir, 'tree-link');
     symlinkSync(root, viaLink);
