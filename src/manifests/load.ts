@@ -53,7 +53,7 @@ export async function loadManifests(inputs: readonly string[], readStdin: () => 
 function checkSize(bytes: number, file: string, limits: LoadLimits): void {
   if (bytes <= limits.fileBytes) return;
   throw new JkError('JK1102', {
-    message: `${file} has ${bytes} bytes, more than the ${limits.fileBytes} bytes a manifest file may have`,
+    message: `the file has ${bytes} bytes, more than the ${limits.fileBytes} bytes a manifest file may have`,
     at: { file, line: 1, col: 1 },
     fix: 'split it into several files in a directory and pass the directory with -f',
   });
