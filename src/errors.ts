@@ -20,6 +20,11 @@ export function escapeControl(text: string): string {
   });
 }
 
+/** escapeControl for text of several lines: the line breaks stay, everything else is escaped. */
+export function escapeControlLines(text: string): string {
+  return text.split('\n').map(escapeControl).join('\n');
+}
+
 export interface SourcePosition {
   file: string;
   line: number;
@@ -120,7 +125,7 @@ export class JkError extends Error {
     const where = this.at ? `${escapeControl(this.at.file)}:${this.at.line}:${this.at.col}: ` : '';
     const what = escapeControl([this.resource, this.field].filter(Boolean).join(' '));
     // a message may span lines (a log tail): each further line is indented, so none can pose as another error
-    const message = this.message.split('\n').map(escapeControl).join('\n    ');
+    const message = escapeControlLines(this.message).replaceAll('\n', '\n    ');
     const head = `${where}${this.code} ${what ? what + ': ' : ''}${message}`;
     return this.fix ? `${head}\n  fix: ${escapeControl(this.fix)}` : head;
   }

@@ -32,8 +32,11 @@ export interface LoadOptions {
   limits?: Partial<LoadLimits>;
 }
 
-/** Reads every input: a file, a directory (recursive, *.yaml|*.yml|*.json) or `-` for stdin. */
-export async function loadManifests(inputs: readonly string[], readStdin: () => Promise<string>, opts: LoadOptions = {}): Promise<ManifestDocument[]> {
+/**
+ * Reads every input: a file, a directory (recursive, *.yaml|*.yml|*.json) or `-` for stdin.
+ * `readStdin(maxBytes)` may stop reading after maxBytes: more is refused anyway.
+ */
+export async function loadManifests(inputs: readonly string[], readStdin: (maxBytes: number) => Promise<string>, opts: LoadOptions = {}): Promise<ManifestDocument[]> {
   const limits = { ...LIMITS, ...opts.limits };
   const docs: ManifestDocument[] = [];
   const add = (text: string, file: string) => {
@@ -42,7 +45,7 @@ export async function loadManifests(inputs: readonly string[], readStdin: () => 
   };
   for (const input of inputs) {
     if (input === '-') {
-      add(await readStdin(), '<stdin>');
+      add(await readStdin(limits.fileBytes + 1), '<stdin>');
       continue;
     }
     for (const file of await manifestFiles(input)) add(await readManifest(file, limits), file);

@@ -1,5 +1,5 @@
 /** Plan rendering: a readable diff for people and a stable JSON shape for tools. */
-import { escapeControl } from '../errors.js';
+import { escapeControlLines } from '../errors.js';
 import { formatDuration } from '../resources/duration.js';
 import { kindByName } from '../resources/index.js';
 import type { Action, Change, FieldChange, Plan } from './plan.js';
@@ -48,7 +48,7 @@ export function renderPlanText(p: Plan, opts: { verbose?: boolean; allowReplace?
     `Plan: ${s.create} to create, ${s.update} to update, ${s.replace} to replace, ${s.delete} to delete, ` +
       `${s.unsupported} unsupported, ${s.skip} skipped, ${s.noop} unchanged (nats-server ${p.serverVersion}).`,
   );
-  return lines.map(escapeControl).join('\n');
+  return escapeControlLines(lines.join('\n'));
 }
 
 /** JSON form (stable shape): no resource objects, just data. */
