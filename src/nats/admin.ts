@@ -274,7 +274,7 @@ export async function openConnection(s: ConnectionSettings): Promise<NatsConnect
     if (/does not support 'tls'/.test(text)) throw noTls(s, e);
     const alert = s.tls ? tlsAlert(e) ?? (timedOut ? await tlsRefusal(opts) : undefined) : undefined;
     throw new JkError('JK2001', {
-      message: `cannot connect to ${describeSettings(s)}: ${alert ? redactSecrets(alert, s) : text}`,
+      message: `cannot connect to ${describeSettings(s)}: ${alert ? redactSecrets(alert, s) : timedOut ? `${text}: no NATS answer within ${opts.timeout} ms (is this a NATS client port?)` : text}`,
       fix: alert
         ? 'give a client certificate and key the server trusts (--tlscert/--tlskey, or cert/key in the nats context) and the CA of the server certificate (--tlsca)'
         : 'start a local cluster with `jetkeeper up`, or point at a server with -s nats://host:4222 / $NATS_URL / --context',

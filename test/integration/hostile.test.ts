@@ -104,12 +104,12 @@ after(async () => {
 const url = (cred: string) => `nats://${cred}@127.0.0.1:${port}`;
 
 describe('the process always ends', () => {
-  for (const extra of [['--timeout', '1000'], []]) {
+  for (const extra of [['--timeout', '1000'], ['--timeout', '1'], []]) {
     test(`plan against a port that accepts TCP but never speaks exits non-zero with JK2001 (${extra.join(' ') || 'default timeout'})`, async () => {
       const r = await jk(['plan', '-f', manifest('s.yaml', STREAM), '-s', `nats://127.0.0.1:${silentPort}`, ...extra]);
       assert.equal(r.signal, null, `killed by the safety net: the process hung\n${r.stderr}`);
       assert.equal(r.code, 1, r.stderr);
-      assert.match(r.stderr, /JK2001 cannot connect to nats:\/\/127\.0\.0\.1:\d+/);
+      assert.match(r.stderr, /JK2001 cannot connect to nats:\/\/127\.0\.0\.1:\d+ .*timeout/);
     });
   }
 });
