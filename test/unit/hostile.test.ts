@@ -106,6 +106,15 @@ describe('YAML anchors, aliases and merge keys (as kubectl reads them)', () => {
     assert.deepEqual(r.errors.map((e) => [e.code, e.field, e.at?.line, e.at?.col]), [['JK1004', 'spec.maxAg', 4, 47]]);
   });
 
+  test('a __proto__ key is plain data, not a prototype', () => {
+    const [d] = parseManifests('a: &a {__proto__: {polluted: 1}}\nb: *a\n', 'p.yaml');
+    for (const v of [d.data.a, d.data.b] as Record<string, unknown>[]) {
+      assert.equal(Object.getPrototypeOf(v), Object.prototype);
+      assert.deepEqual(Object.keys(v), ['__proto__']);
+      assert.equal((v as { polluted?: unknown }).polluted, undefined);
+    }
+  });
+
   test('a quoted "<<" is an ordinary key', () => {
     const [d] = parseManifests('a: &a {x: 1}\nb: {"<<": *a}\n', 'q.yaml');
     assert.deepEqual(d.data.b, { '<<': { x: 1 } });
