@@ -49,6 +49,10 @@ export const catalogue = {
   JK1010: { title: 'no manifests found', exitCode: 1 },
   JK1011: { title: 'unknown reference', exitCode: 1 },
   JK1012: { title: 'invalid command-line option', exitCode: 1 },
+  JK1013: { title: 'invalid subject', exitCode: 1 },
+  JK1014: { title: 'invalid name', exitCode: 1 },
+  JK1015: { title: 'resources conflict on the server', exitCode: 1 },
+  JK1016: { title: 'invalid option', exitCode: 1 },
   // input limits and unreadable input (numbered apart from the validation codes)
   JK1101: { title: 'YAML aliases expand too far', exitCode: 1 },
   JK1102: { title: 'manifest file or document too large', exitCode: 1 },
@@ -61,17 +65,27 @@ export const catalogue = {
   JK2003: { title: 'server rejected the request', exitCode: 1 },
   JK2004: { title: 'cannot read connection settings', exitCode: 1 },
   JK2005: { title: 'request timed out', exitCode: 1 },
+  JK2010: { title: 'invalid connection setting', exitCode: 1 },
   JK3001: { title: 'change needs replace', exitCode: 1 },
   JK3002: { title: 'field not supported by the connected server', exitCode: 1 },
   JK3003: { title: 'resource is protected', exitCode: 1 },
   JK3004: { title: 'resource not managed by jetkeeper', exitCode: 1 },
   JK3005: { title: 'apply failed', exitCode: 1 },
   JK3006: { title: 'prune needs ownership metadata', exitCode: 1 },
+  JK3007: { title: 'prune refused: nothing declared', exitCode: 1 },
+  JK3008: { title: 'prune refused: too many deletes', exitCode: 1 },
+  JK3009: { title: 'prune needs the whole declared set', exitCode: 1 },
   JK4001: { title: 'nats-server binary not found', exitCode: 1 },
   JK4002: { title: 'port is busy', exitCode: 1 },
   JK4003: { title: 'local cluster did not become ready', exitCode: 1 },
   JK4004: { title: 'no local cluster', exitCode: 1 },
   JK4005: { title: 'local cluster already running', exitCode: 1 },
+  JK4006: { title: 'no such server in the local cluster', exitCode: 1 },
+  JK4007: { title: 'network namespaces are not available', exitCode: 1 },
+  JK4008: { title: 'nats-server exited', exitCode: 1 },
+  JK4009: { title: 'interrupted', exitCode: 1 },
+  JK4010: { title: 'network namespace operation failed', exitCode: 1 },
+  JK4011: { title: 'example service did not start', exitCode: 1 },
   JK9001: { title: 'internal error', exitCode: 70 },
 } as const satisfies Record<string, CatalogueEntry>;
 
@@ -92,6 +106,12 @@ export interface JkErrorInit {
   transient?: boolean;
   /** JetStream API err_code when the server refused */
   apiCode?: number;
+  /**
+   * The library option at fault (`allowReplace`, `portBase`, ...). Messages and fixes name
+   * options in backticks (`` `portBase` ``) so a front end can put its own name in their place
+   * (the CLI puts the flag, `--port-base`).
+   */
+  option?: string;
 }
 
 /** The one error type jetkeeper throws for anything a user can cause. */
@@ -103,6 +123,7 @@ export class JkError extends Error {
   readonly at?: SourcePosition;
   readonly transient: boolean;
   readonly apiCode?: number;
+  readonly option?: string;
 
   constructor(code: ErrorCode, init: JkErrorInit) {
     super(init.message, init.cause === undefined ? undefined : { cause: init.cause });
@@ -114,6 +135,7 @@ export class JkError extends Error {
     this.at = init.at;
     this.transient = init.transient ?? false;
     this.apiCode = init.apiCode;
+    this.option = init.option;
   }
 
   get exitCode(): number {
@@ -140,6 +162,7 @@ export class JkError extends Error {
       at: this.at,
       fix: this.fix,
       apiCode: this.apiCode,
+      option: this.option,
     };
   }
 }

@@ -1,7 +1,7 @@
 /** `jetkeeper down`: stop exactly the servers `jetkeeper up` started; keep or remove their data. */
 import type { Command } from 'commander';
 import { readClusterState, stopCluster } from '../local/cluster.js';
-import { action, emit, globalOptions, localClusterDir } from './common.js';
+import { action, emit, forgetCluster, globalOptions, localClusterDir } from './common.js';
 
 export function downCommand(program: Command): void {
   program
@@ -14,6 +14,7 @@ export function downCommand(program: Command): void {
       const dir = opts.dir ?? localClusterDir(o);
       const state = readClusterState(dir);
       await stopCluster(dir, { purge: !!opts.purge });
+      forgetCluster(o, dir);
       emit(o, { stopped: state.servers.map((s) => ({ name: s.name, pid: s.pid })), purged: !!opts.purge, dir }, () =>
         `Stopped ${state.servers.length} server(s) (${state.servers.map((s) => `${s.name} pid ${s.pid}`).join(', ')}); data ${opts.purge ? 'removed' : `kept in ${dir}`}.`);
     }));

@@ -6,7 +6,7 @@ import { homedir } from 'node:os';
 import type { Command } from 'commander';
 import { findNatsServer } from '../local/binary.js';
 import { contextFile, startCluster } from '../local/cluster.js';
-import { action, cacheDir, emit, globalOptions, localClusterDir, table } from './common.js';
+import { action, cacheDir, emit, globalOptions, localClusterDir, rememberCluster, table } from './common.js';
 
 export function upCommand(program: Command): void {
   program
@@ -39,6 +39,7 @@ export function upCommand(program: Command): void {
           netns: !!opts.netns,
           signal: ac.signal,
         });
+        rememberCluster(o, dir);
         const net = cluster.netns;
         const servers = cluster.servers.map((s) => ({ name: s.name, pid: s.pid, client: s.clientUrl, monitor: s.monitorUrl, ...(s.netns ? { netns: s.netns.ns } : {}) }));
         emit(o, { dir: cluster.dir, version: cluster.version, context: contextFile(dir), servers, ...(net ? { netns: { prefix: net.prefix, subnet: net.subnet, host: `${net.hostIf} ${net.hostAddress}` } } : {}) }, () => [

@@ -9,15 +9,18 @@ export function validateCommand(program: Command): void {
     .requiredOption('-f, --filename <path...>', 'manifest file, directory (recursive) or - for stdin')
     .action(action(async (opts: { filename: string[] }, cmd: Command) => {
       const o = globalOptions(cmd);
-      const r = await loadAndValidate(opts.filename);
+      // one file of a set may name an Account kept in another file: a warning here, an error in plan/apply
+      const r = await loadAndValidate(opts.filename, { references: 'warning' });
       const data = {
         valid: true,
         resources: r.resources.map((x) => ({ kind: x.kind, name: x.name, key: x.key, file: x.doc?.file, line: x.doc?.positionOf([]).line })),
         skipped: r.skipped,
+        warnings: r.warnings.map((w) => w.toJSON()),
       };
       emit(o, data, () => [
         ...r.resources.map((x) => `ok  ${x.kind}/${x.name}  (${x.key})  ${x.doc?.file}:${x.doc?.positionOf([]).line}`),
         ...r.skipped.map((s) => `--  ${s.kind} (${s.apiVersion}) in ${s.file}: not a jetstream.nats.io resource, skipped`),
+        ...r.warnings.map((w) => `warning: ${w.format()}`),
         `${r.resources.length} resource(s) valid.`,
       ].join('\n'));
     }));

@@ -135,7 +135,7 @@ function addDocument(doc: Document.Parsed, index: number, src: Source, out: Mani
   for (const [root, value] of roots(data, doc, at)) {
     if (out.length >= src.limits.documents) tooMany(src.limits, at(doc.contents));
     const rootOffset = offsetIn(tree, root);
-    out.push(makeDoc(src, doc.range, root.length ? out.length : index, root, value, rootOffset));
+    out.push(makeDoc(src, { range: doc.range, index: root.length ? out.length : index, root, rootOffset }, value));
   }
 }
 
@@ -198,7 +198,10 @@ function treeAt(src: Source, range: readonly number[]): Tree {
   return tree;
 }
 
-function makeDoc(src: Source, range: readonly number[], index: number, root: FieldPath, data: Record<string, unknown>, rootOffset: number | undefined): ManifestDocument {
+/** Where one manifest sits: its YAML document's range in the file, its path in it (List items) and its index. */
+interface Placement { range: readonly number[]; index: number; root: FieldPath; rootOffset: number | undefined }
+
+function makeDoc(src: Source, { range, index, root, rootOffset }: Placement, data: Record<string, unknown>): ManifestDocument {
   const r = [range[0], range[1], range[2]];
   const at = (path: FieldPath, key = false) =>
     position(src, path.length === 0 ? rootOffset : offsetIn(treeAt(src, r), [...root, ...path], key) ?? rootOffset);

@@ -6,6 +6,9 @@ import type { z } from 'zod';
 import { JkError, type ErrorCode } from '../errors.js';
 import { API_VERSION, type KindName, type ResourceKind, type Target } from '../resources/kind.js';
 import { KINDS, kindByName } from '../resources/index.js';
+import { checkSpec } from '../resources/kindrules.js';
+import type { RuleIssue } from '../resources/rules.js';
+import { checkCrossResources, connectionTarget, dropDuplicates } from './cross.js';
 import type { FieldPath, ManifestDocument } from './load.js';
 
 export interface Resource<Spec = unknown> {
@@ -24,6 +27,8 @@ export interface Resource<Spec = unknown> {
 export interface ValidationResult {
   resources: Resource[];
   errors: JkError[];
+  /** findings that do not fail the run (an Account in another file, an ignored field) */
+  warnings: JkError[];
   /** documents that are not jetstream.nats.io resources (e.g. a Deployment beside them) */
   skipped: { file: string; index: number; apiVersion: string; kind: string }[];
 }
@@ -38,15 +43,25 @@ export function resourceKey(kind: KindName, name: string, target: Target | undef
 
 const TOP_LEVEL = new Set(['apiVersion', 'kind', 'metadata', 'spec', 'status']);
 
-export function validateDocuments(docs: readonly ManifestDocument[]): ValidationResult {
-  const result: ValidationResult = { resources: [], errors: [], skipped: [] };
+export interface ValidateOptions {
+  /**
+   * What an `spec.account` naming no Account of the input is: `error` (JK1011, the default:
+   * plan and apply need the Account) or `warning` (validating one file of a set).
+   */
+  references?: 'error' | 'warning';
+}
+
+export function validateDocuments(docs: readonly ManifestDocument[], options: ValidateOptions = {}): ValidationResult {
+  const result: ValidationResult = { resources: [], errors: [], warnings: [], skipped: [] };
   for (const doc of docs) {
     const r = validateDocument(doc, result);
     if (r) result.resources.push(r);
   }
-  checkDuplicates(result);
-  checkReferences(result);
+  result.resources = dropDuplicates(result.resources, result.errors);
+  checkCrossResources(result.resources, result.errors);
+  checkReferences(result, options.references ?? 'error');
   result.errors.sort(byPosition);
+  result.warnings.sort(byPosition);
   return result;
 }
 
@@ -56,14 +71,14 @@ function byPosition(a: JkError, b: JkError): number {
   return a.at.file === b.at.file ? a.at.line - b.at.line || a.at.col - b.at.col : a.at.file < b.at.file ? -1 : 1;
 }
 
-function validateDocument(doc: ManifestDocument, result: ValidationResult): Resource | undefined {
-  const { apiVersion, kind, metadata, spec } = doc.data as { apiVersion?: unknown; kind?: unknown; metadata?: unknown; spec?: unknown };
+const GROUP = API_VERSION.split('/')[0];
+const OUR_KINDS = () => KINDS.map((k) => k.kind as string);
+
+/** apiVersion and kind: ours, someone else's (skipped), or a near miss of ours (an error with "did you mean"). */
+function checkKind(doc: ManifestDocument, result: ValidationResult): ResourceKind | undefined {
+  const { apiVersion, kind } = doc.data as { apiVersion?: unknown; kind?: unknown };
   const where = (path: FieldPath) => doc.positionOf(path);
-  if (typeof apiVersion !== 'string' || !apiVersion.startsWith('jetstream.nats.io/')) {
-    if (typeof apiVersion === 'string' && typeof kind === 'string') {
-      result.skipped.push({ file: doc.file, index: doc.index, apiVersion, kind });
-      return undefined;
-    }
+  if (typeof apiVersion !== 'string' || typeof kind !== 'string') {
     result.errors.push(new JkError('JK1003', {
       message: 'missing apiVersion or kind',
       at: where([]),
@@ -71,36 +86,70 @@ function validateDocument(doc: ManifestDocument, result: ValidationResult): Reso
     }));
     return undefined;
   }
-  const rk = typeof kind === 'string' ? kindByName(kind) : undefined;
+  const group = apiVersion.includes('/') ? apiVersion.slice(0, apiVersion.indexOf('/')) : apiVersion;
+  if (group !== GROUP) {
+    const close = distance(group.toLowerCase(), GROUP) <= 3;
+    if (close || OUR_KINDS().includes(kind)) {
+      result.errors.push(new JkError('JK1003', {
+        message: `apiVersion ${JSON.stringify(apiVersion)} is not ${GROUP}${close ? ' but close to it' : `, but ${kind} is one of its kinds`}; the document would be skipped`,
+        at: where(['apiVersion']),
+        fix: `did you mean apiVersion: ${API_VERSION}?`,
+      }));
+      return undefined;
+    }
+    result.skipped.push({ file: doc.file, index: doc.index, apiVersion, kind });
+    return undefined;
+  }
+  const rk = kindByName(kind);
   if (!rk) {
     result.errors.push(new JkError('JK1003', {
       message: `unknown kind ${JSON.stringify(kind)}`,
       at: where(['kind']),
-      fix: `use one of ${KINDS.map((k) => k.kind).join(', ')}${suggest(String(kind), KINDS.map((k) => k.kind))}`,
+      fix: `use one of ${KINDS.map((k) => k.kind).join(', ')}${suggest(kind, OUR_KINDS())}`,
     }));
     return undefined;
   }
   if (apiVersion !== API_VERSION) {
-    result.errors.push(new JkError('JK1003', {
-      message: `unsupported apiVersion ${apiVersion}`,
-      at: where(['apiVersion']),
-      fix: `use apiVersion: ${API_VERSION}`,
-    }));
+    result.errors.push(new JkError('JK1003', { message: `unsupported apiVersion ${apiVersion}`, at: where(['apiVersion']), fix: `use apiVersion: ${API_VERSION}` }));
     return undefined;
   }
-  const md = (metadata ?? {}) as { name?: unknown; namespace?: unknown };
+  return rk;
+}
+
+/** Kubernetes object names: a DNS-1123 subdomain (lowercase letters, digits, "-" and "."; at most 253). */
+const DNS1123 = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/;
+
+/** metadata.name: required; a name Kubernetes refuses is an error in a namespaced (Kubernetes) manifest, else a warning. */
+function checkMetadata(doc: ManifestDocument, rk: ResourceKind, result: ValidationResult): { name?: string; namespace?: string } {
+  const md = (doc.data.metadata ?? {}) as { name?: unknown; namespace?: unknown };
   const name = typeof md.name === 'string' && md.name ? md.name : undefined;
-  const ref = `${rk.kind}/${name ?? '?'}`;
+  const namespace = typeof md.namespace === 'string' ? md.namespace : undefined;
   if (!name) {
-    result.errors.push(new JkError('JK1006', { message: 'metadata.name is required', resource: ref, field: 'metadata.name', at: where(['metadata']), fix: 'add metadata: { name: <name> }' }));
+    result.errors.push(new JkError('JK1006', { message: 'metadata.name is required', resource: `${rk.kind}/?`, field: 'metadata.name', at: doc.positionOf(['metadata']), fix: 'add metadata: { name: <name> }' }));
+  } else if (name.length > 253 || !DNS1123.test(name)) {
+    const e = new JkError('JK1014', {
+      message: `metadata.name ${JSON.stringify(name.length > 60 ? name.slice(0, 40) + '…' : name)} is not a valid Kubernetes name (DNS-1123: lowercase letters, digits, "-" and ".", at most 253)`,
+      resource: `${rk.kind}/${name}`, field: 'metadata.name', at: doc.positionOf(['metadata', 'name']),
+      fix: `use a name such as ${JSON.stringify(name.toLowerCase().replace(/[^a-z0-9.-]+/g, '-').replace(/^[-.]+|[-.]+$/g, '') || 'orders')}; the JetStream name comes from the spec, not from metadata.name`,
+    });
+    (namespace !== undefined ? result.errors : result.warnings).push(e);
   }
+  return { name, namespace };
+}
+
+function validateDocument(doc: ManifestDocument, result: ValidationResult): Resource | undefined {
+  const rk = checkKind(doc, result);
+  if (!rk) return undefined;
+  const { name, namespace } = checkMetadata(doc, rk, result);
+  const ref = `${rk.kind}/${name ?? '?'}`;
   for (const key of Object.keys(doc.data)) {
     if (!TOP_LEVEL.has(key)) {
       result.errors.push(new JkError('JK1004', { message: `unknown field "${key}"`, resource: ref, field: key, at: doc.keyPositionOf([key]), fix: `remove it${suggest(key, [...TOP_LEVEL])}` }));
     }
   }
+  const spec = doc.data.spec;
   if (spec === undefined || spec === null || typeof spec !== 'object') {
-    result.errors.push(new JkError('JK1006', { message: 'spec is required', resource: ref, field: 'spec', at: where([]), fix: `add a spec: see \`jetkeeper explain ${rk.kind}\`` }));
+    result.errors.push(new JkError('JK1006', { message: 'spec is required', resource: ref, field: 'spec', at: doc.positionOf([]), fix: `add a spec: \`jetkeeper schema ${rk.kind}\` prints its fields` }));
     return undefined;
   }
   const parsed = rk.schema.safeParse(spec);
@@ -108,17 +157,14 @@ function validateDocument(doc: ManifestDocument, result: ValidationResult): Reso
     for (const issue of parsed.error.issues) result.errors.push(...issueErrors(issue, rk, ref, doc));
     return undefined;
   }
+  for (const i of checkSpec(rk.kind, parsed.data)) (i.severity === 'warning' ? result.warnings : result.errors).push(ruleError(i, ref, doc));
   if (!name) return undefined;
   const target = rk.target(parsed.data);
-  return {
-    kind: rk.kind,
-    name,
-    namespace: typeof md.namespace === 'string' ? md.namespace : undefined,
-    spec: parsed.data,
-    key: resourceKey(rk.kind, name, target),
-    target,
-    doc,
-  };
+  return { kind: rk.kind, name, namespace, spec: parsed.data, key: resourceKey(rk.kind, name, target), target, doc };
+}
+
+function ruleError(i: RuleIssue, ref: string, doc: ManifestDocument): JkError {
+  return new JkError(i.code, { message: i.message, fix: i.fix, resource: ref, field: ['spec', ...i.path].join('.'), at: doc.positionOf(['spec', ...i.path]) });
 }
 
 type Issue = z.core.$ZodIssue;
@@ -139,6 +185,9 @@ function issueErrors(issue: Issue, rk: ResourceKind, ref: string, doc: ManifestD
   }
   const at = doc.positionOf(['spec', ...path]);
   const base = { resource: ref, field, at };
+  if (typeof valueAt === 'number' && (!Number.isFinite(valueAt) || (Number.isInteger(valueAt) && !Number.isSafeInteger(valueAt)))) {
+    return [new JkError('JK1005', { ...base, message: `the number written here is beyond ${Number.MAX_SAFE_INTEGER} (2^53-1) and cannot be read exactly`, fix: `use a value between -1 and ${Number.MAX_SAFE_INTEGER} (-1 means unlimited)` })];
+  }
   if (issue.code === 'invalid_type' && valueAt === undefined) {
     return [new JkError('JK1006', { ...base, message: 'required field is missing', fix: `add ${field} (${article(issue.expected)})` })];
   }
@@ -170,6 +219,7 @@ function article(t: string): string {
 
 function describe(v: unknown): string {
   if (v === undefined) return 'nothing';
+  if (typeof v === 'number' && !Number.isFinite(v)) return 'a number too large to read';
   if (Array.isArray(v)) return 'a list';
   if (v !== null && typeof v === 'object') return 'a mapping';
   return JSON.stringify(v);
@@ -236,39 +286,20 @@ function distance(a: string, b: string): number {
   return row[b.length];
 }
 
-function checkDuplicates(result: ValidationResult): void {
-  const seen = new Map<string, Resource>();
-  const unique: Resource[] = [];
-  for (const r of result.resources) {
-    const first = seen.get(r.key);
-    if (first) {
-      const fp = first.doc ? `${first.doc.file}:${first.doc.positionOf([]).line}` : 'another document';
-      result.errors.push(new JkError('JK1008', {
-        message: `${r.key} is declared twice (first in ${fp})`,
-        resource: `${r.kind}/${r.name}`,
-        at: r.doc?.positionOf(['spec']),
-        fix: 'keep one declaration of each stream, consumer and bucket',
-      }));
-      continue;
-    }
-    seen.set(r.key, r);
-    unique.push(r);
-  }
-  result.resources = unique;
-}
-
-function checkReferences(result: ValidationResult): void {
+function checkReferences(result: ValidationResult, severity: 'error' | 'warning'): void {
   const accounts = new Set(result.resources.filter((r) => r.kind === 'Account').map((r) => `${r.namespace ?? ''}/${r.name}`));
   for (const r of result.resources) {
     const account = (r.spec as { account?: string }).account;
-    if (account && !accounts.has(`${r.namespace ?? ''}/${account}`)) {
-      result.errors.push(new JkError('JK1011', {
-        message: `account "${account}" is not declared${r.namespace ? ` in namespace ${r.namespace}` : ''}`,
-        resource: `${r.kind}/${r.name}`,
-        field: 'spec.account',
-        at: r.doc?.positionOf(['spec', 'account']),
-        fix: 'declare an Account with that metadata.name beside this resource, or remove spec.account',
-      }));
+    if (!account || accounts.has(`${r.namespace ?? ''}/${account}`)) continue;
+    const inNs = r.namespace ? ` in namespace ${r.namespace}` : '';
+    const base = { resource: `${r.kind}/${r.name}`, field: 'spec.account', at: r.doc?.positionOf(['spec', 'account']) };
+    if (severity === 'warning') {
+      result.warnings.push(new JkError('JK1011', { ...base, message: `account ${account} is not among the given files${inNs}; plan and apply will need it`, fix: 'pass the file that declares the Account too when you plan or apply' }));
+    } else {
+      result.errors.push(new JkError('JK1011', { ...base, message: `account "${account}" is not declared${inNs}`, fix: 'declare an Account with that metadata.name beside this resource, or remove spec.account' }));
     }
   }
 }
+
+/** The connection target of a resource (namespace, account, servers, domain) as a stable string. */
+export { connectionTarget };

@@ -1,6 +1,6 @@
 /**
  * The one door to the NATS client libraries: connect, read live JetStream state, write
- * streams and consumers. Errors are decoded once here, keyed on the JetStream err_code.
+ * streams and consumers. Errors are decoded by errors.ts, keyed on the JetStream err_code.
  */
 import { AsyncLocalStorage } from 'node:async_hooks';
 import { channel } from 'node:diagnostics_channel';
@@ -12,12 +12,15 @@ import {
   credsAuthenticator, nkeyAuthenticator, type NatsConnection,
 } from '@nats-io/transport-node';
 import {
-  jetstreamManager, JetStreamApiError, type JetStreamManager, type StreamConfig, type StreamInfo, type ConsumerConfig,
+  jetstreamManager, JetStreamApiError, type JetStreamManager, type StreamConfig, type StreamInfo, type ConsumerConfig, type ConsumerInfo,
 } from '@nats-io/jetstream';
 import { JkError } from '../errors.js';
 import { secretShape } from '../resources/account/map.js';
 import { secretNotPath } from './overlay.js';
 import { describeSettings, redactSecrets, splitUserInfo, type ConnectionSettings } from './settings.js';
+import { decodeNatsError, JsApiCode } from './errors.js';
+
+export { decodeNatsError };
 
 export type JsonConfig = Record<string, unknown>;
 
@@ -39,6 +42,12 @@ export interface ConsumerSnapshot {
   cluster?: { leader?: string };
 }
 
+/** Streams and consumers to read by name. */
+export interface LiveTargets {
+  streams: readonly string[];
+  consumers: readonly { stream: string; name: string }[];
+}
+
 export interface LiveSnapshot {
   serverVersion: string;
   streams: StreamSnapshot[];
@@ -50,46 +59,12 @@ function streamSnapshot(si: StreamInfo): StreamSnapshot {
   return { config: si.config as unknown as JsonConfig, state: si.state as unknown as StreamSnapshot['state'], cluster: si.cluster as StreamSnapshot['cluster'], created: si.created };
 }
 
-/** Transient JetStream API codes: the same request may succeed a moment later. */
-const TRANSIENT_API_CODES = new Set([10008 /* system temporarily unavailable */, 10009 /* cluster can not handle request (no leader) */]);
-
-/** Turns any client error into a JkError naming the resource; secrets are redacted. */
-export function decodeNatsError(e: unknown, resource: string | undefined, settings?: ConnectionSettings): JkError {
-  if (e instanceof JkError) return e;
-  const err = e as Error & { code?: unknown; name?: string };
-  const text = redactSecrets(String(err?.message ?? e), settings);
-  if (e instanceof JetStreamApiError) {
-    const code = e.code;
-    return new JkError('JK2003', {
-      message: `server refused: ${text} (err_code ${code})`,
-      resource,
-      apiCode: code,
-      transient: TRANSIENT_API_CODES.has(code),
-      fix: fixForApiCode(code),
-    });
-  }
-  const name = err?.name ?? '';
-  if (name === 'TimeoutError' || /timeout/i.test(text)) {
-    return new JkError('JK2005', { message: `request timed out: ${text}`, resource, transient: true, fix: 'check that the cluster has a JetStream meta leader (`jetkeeper status`), then retry' });
-  }
-  if (name === 'NoRespondersError' || name === 'JetStreamNotEnabled' || /no responders|not enabled/i.test(text)) {
-    return new JkError('JK2002', { message: `no JetStream responder: ${text}`, resource, transient: true, fix: 'enable JetStream on the server (jetstream {} in its config) or wait for a stream/meta leader election' });
-  }
-  return new JkError('JK2003', { message: text, resource, fix: 'see the server log for details' });
-}
-
-function fixForApiCode(code: number): string {
-  switch (code) {
-    case 10058: return 'a stream with this name exists with a different config; run `jetkeeper plan` to see the difference';
-    case 10065: return 'another stream already captures one of these subjects; change the subjects or the other stream';
-    case 10052: case 10025: return 'the server rejected this config: check the field named in the message';
-    case 10023: return 'not enough servers or resources for these replicas/limits; lower spec.replicas or add servers';
-    case 10074: return 'the server is not clustered: set spec.replicas: 1, or start a cluster (`jetkeeper up --servers 3`)';
-    case 10148: case 10013: return 'a consumer with this name already exists with another config; run `jetkeeper plan`';
-    case 10047: return 'the server ran out of JetStream storage: free space or lower maxBytes';
-    case 10008: return 'the cluster has no JetStream quorum right now; retry when servers are back';
-    default: return 'read the server message; `jetkeeper plan` shows what jetkeeper sends';
-  }
+/** A client ConsumerInfo as jetkeeper keeps it. */
+function consumerSnapshot(stream: string, ci: ConsumerInfo): ConsumerSnapshot {
+  return {
+    stream, name: ci.name, config: ci.config as unknown as JsonConfig, num_pending: ci.num_pending, num_ack_pending: ci.num_ack_pending,
+    num_redelivered: ci.num_redelivered, num_waiting: ci.num_waiting, cluster: ci.cluster,
+  };
 }
 
 /** Decodes a percent-encoded URL part; a malformed escape is taken literally. */
@@ -333,22 +308,37 @@ export class JetStreamAdmin {
       const name = String(s.config.name);
       try {
         for await (const ci of this.jsm.consumers.list(name)) {
-          consumers.push({
-            stream: name,
-            name: ci.name,
-            config: ci.config as unknown as JsonConfig,
-            num_pending: ci.num_pending,
-            num_ack_pending: ci.num_ack_pending,
-            num_redelivered: ci.num_redelivered,
-            num_waiting: ci.num_waiting,
-            cluster: ci.cluster,
-          });
+          consumers.push(consumerSnapshot(name, ci));
         }
       } catch (e) {
         throw decodeNatsError(e, `Stream/${name}`, this.settings);
       }
     });
     return { serverVersion: this.serverVersion, streams, consumers };
+  }
+
+  /**
+   * Reads only the named streams and consumers (one info request each), for reconciling a few
+   * resources among many. What does not exist is absent from the snapshot.
+   */
+  async readTargets(targets: LiveTargets, opts: { concurrency?: number } = {}): Promise<LiveSnapshot> {
+    const limit = opts.concurrency ?? 16;
+    const found = await mapLimit([...new Set(targets.streams)], limit, (name) => this.streamInfo(name));
+    const streams = found.filter((s): s is StreamSnapshot => s !== undefined);
+    const have = new Set(streams.map((s) => String(s.config.name)));
+    const wanted = targets.consumers.filter((c) => have.has(c.stream));
+    const consumers = await mapLimit(wanted, limit, (c) => this.consumerInfo(c.stream, c.name));
+    return { serverVersion: this.serverVersion, streams, consumers: consumers.filter((c): c is ConsumerSnapshot => c !== undefined) };
+  }
+
+  async consumerInfo(stream: string, name: string): Promise<ConsumerSnapshot | undefined> {
+    try {
+      return consumerSnapshot(stream, await this.jsm.consumers.info(stream, name));
+    } catch (e) {
+      // 10014 consumer not found, 10059 stream not found
+      if (e instanceof JetStreamApiError && (e.code === 10014 || e.code === 10059)) return undefined;
+      throw decodeNatsError(e, `Consumer/${stream}/${name}`, this.settings);
+    }
   }
 
   /** JetStream usage and limits of the connected account. */
@@ -360,7 +350,7 @@ export class JetStreamAdmin {
     try {
       return streamSnapshot(await this.jsm.streams.info(name));
     } catch (e) {
-      if (e instanceof JetStreamApiError && e.code === 10059) return undefined;
+      if (e instanceof JetStreamApiError && e.code === JsApiCode.StreamNotFound) return undefined;
       throw decodeNatsError(e, `Stream/${name}`, this.settings);
     }
   }

@@ -2,8 +2,8 @@
 import { escapeControlLines } from '../errors.js';
 import { formatDuration } from '../resources/duration.js';
 import { kindByName } from '../resources/index.js';
-import type { Action, Change, FieldChange, Plan } from './plan.js';
-import { summarize } from './plan.js';
+import type { Action, Change, FieldChange, Plan, PruneGuard } from './plan.js';
+import { limitText, pruneRefusal, summarize } from './plan.js';
 
 const SYMBOL: Record<Action, string> = {
   create: '+', update: '~', replace: '-/+', delete: '-', unsupported: '!', skip: '=', noop: ' ',
@@ -39,10 +39,11 @@ export function renderPlanText(p: Plan, opts: { verbose?: boolean; allowReplace?
     lines.push(`${SYMBOL[c.action]} ${label.padEnd(11)} ${c.key}${c.reason ? `  (${c.reason})` : ''}`);
     for (const f of c.fields) lines.push(fieldLine(c, f));
     if (c.dataLoss) lines.push(`    DATA LOSS: ${c.dataLoss}`);
-    if (c.action === 'replace' && !opts.allowReplace) lines.push('    apply refuses this without --allow-replace');
+    if (c.action === 'replace' && !opts.allowReplace) lines.push('    apply refuses this without `allowReplace`');
   }
   const s = summarize(p);
   if (lines.length === 0) lines.push('No changes. The server matches the manifests.');
+  if (p.prune) lines.push(pruneLine(p.prune));
   lines.push('');
   lines.push(
     `Plan: ${s.create} to create, ${s.update} to update, ${s.replace} to replace, ${s.delete} to delete, ` +
@@ -51,12 +52,18 @@ export function renderPlanText(p: Plan, opts: { verbose?: boolean; allowReplace?
   return escapeControlLines(lines.join('\n'));
 }
 
+function pruneLine(g: PruneGuard): string {
+  if (g.refused) return `PRUNE REFUSED: ${pruneRefusal(g).replace(/^prune refused: /, '')}. Apply deletes nothing.`;
+  return `Prune: ${g.deletes} to delete of ${g.owned} owned; limit ${g.limit} (${limitText(g)}).`;
+}
+
 /** JSON form (stable shape): no resource objects, just data. */
 export function planToJson(p: Plan): Record<string, unknown> {
   return {
     serverVersion: p.serverVersion,
     owner: p.owner,
     summary: summarize(p),
+    ...(p.prune ? { prune: p.prune } : {}),
     changes: p.changes.map((c) => ({
       action: c.action,
       kind: c.kind,

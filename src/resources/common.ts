@@ -6,21 +6,48 @@ import { z } from 'zod';
 import { formatDuration, parseDuration } from './duration.js';
 import type { ApiConfig } from './kind.js';
 
-/** A Go duration string ("24h", "1m30s"); the issue carries code JK1007. */
+/**
+ * A Go duration string ("24h", "1m30s"); the issue carries code JK1007. An empty string means
+ * unset, as NACK treats it (`ackWait: ""`).
+ */
 export const duration = () =>
   z.string().superRefine((s, ctx) => {
-    const r = parseDuration(s);
-    if ('error' in r) ctx.addIssue({ code: 'custom', message: r.error, params: { code: 'JK1007' } });
-    else if (r.ns < 0) ctx.addIssue({ code: 'custom', message: `"${s}" is negative`, params: { code: 'JK1007' } });
+    if (s === '') return;
+    durationIssue(s, ctx);
   });
 
-/** An RFC3339 timestamp ("2026-01-02T15:04:05Z"). */
+/** A duration that must be given (a backoff step): "" is an error. */
+export const requiredDuration = () => z.string().superRefine(durationIssue);
+
+function durationIssue(s: string, ctx: z.RefinementCtx): void {
+  const r = parseDuration(s);
+  if ('error' in r) ctx.addIssue({ code: 'custom', message: r.error, params: { code: 'JK1007' } });
+  else if (r.ns < 0) ctx.addIssue({ code: 'custom', message: `"${s}" is negative`, params: { code: 'JK1007' } });
+}
+
+/** An RFC3339 timestamp ("2026-01-02T15:04:05Z") that is a real instant (Go time.Parse rules). */
 export const timestamp = () =>
-  z.string().refine((s) => /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?(Z|[+-]\d{2}:\d{2})$/.test(s), {
-    message: 'expected an RFC3339 timestamp such as 2026-01-02T15:04:05Z',
+  z.string().superRefine((s, ctx) => {
+    const problem = timestampProblem(s);
+    if (problem) ctx.addIssue({ code: 'custom', message: problem, params: { code: 'JK1005', fix: 'write an RFC3339 timestamp such as 2026-01-02T15:04:05Z' } });
   });
 
-/** Integers only (no 1.5 where the API wants an int64). */
+const RFC3339 = /^(\d{4})-(\d{2})-(\d{2})[Tt](\d{2}):(\d{2}):(\d{2})(\.\d+)?([Zz]|([+-])(\d{2}):(\d{2}))$/;
+
+/** Why a string is not an RFC3339 instant (undefined when it is one). */
+export function timestampProblem(s: string): string | undefined {
+  const m = RFC3339.exec(s);
+  if (!m) return `${JSON.stringify(s)} is not an RFC3339 timestamp such as 2026-01-02T15:04:05Z`;
+  const [y, mo, d, h, mi, se] = m.slice(1, 7).map(Number);
+  const days = new Date(Date.UTC(y, mo, 0)).getUTCDate();
+  if (mo < 1 || mo > 12) return `${JSON.stringify(s)}: month ${m[2]} is out of range (01 to 12)`;
+  if (d < 1 || d > days) return `${JSON.stringify(s)}: day ${m[3]} is out of range (01 to ${days})`;
+  if (h > 23 || mi > 59 || se > 59) return `${JSON.stringify(s)}: the time of day ${m[4]}:${m[5]}:${m[6]} is out of range`;
+  if (m[9] && (Number(m[10]) > 23 || Number(m[11]) > 59)) return `${JSON.stringify(s)}: the time zone offset is out of range`;
+  return undefined;
+}
+
+/** Integers only (no 1.5 where the API wants an int64); zod's int() also keeps to the safe range (2^53-1). */
 export const int = () => z.number().int();
 
 /** Name that may not contain `.`, `*` or `>` (NACK's pattern for stream and account names). */

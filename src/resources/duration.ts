@@ -16,10 +16,20 @@ const UNIT_NS: Record<string, bigint> = {
 
 const PART = /^(\d+(?:\.\d*)?|\.\d+)(ns|us|µs|μs|ms|s|m|h)/;
 
-/** Parses a Go duration string into nanoseconds; returns an error string when it is not one. */
+/** Go's time.Duration is an int64 of nanoseconds. */
+const MAX_NS = 2n ** 63n - 1n;
+
+/**
+ * Parses a Go duration string into nanoseconds; returns an error string when it is not one.
+ * Like Go (and NACK), surrounding spaces and durations beyond int64 nanoseconds are errors.
+ */
 export function parseDuration(text: string): { ns: number } | { error: string } {
-  let s = text.trim();
+  let s = text;
   if (s === '') return { error: 'empty duration' };
+  if (s.trim() !== s) {
+    const inner = s.trim();
+    return { error: `${JSON.stringify(text)} has spaces or line breaks around it${inner ? `: write ${JSON.stringify(inner)}` : ''}` };
+  }
   let sign = 1n;
   if (s[0] === '+' || s[0] === '-') {
     if (s[0] === '-') sign = -1n;
@@ -39,8 +49,15 @@ export function parseDuration(text: string): { ns: number } | { error: string } 
     const scale = 10n ** BigInt(frac.length);
     total += (BigInt(whole || '0') * scale + BigInt(frac || '0')) * unit / scale;
     s = s.slice(m[0].length);
+    if (total > MAX_NS + (sign < 0n ? 1n : 0n)) {
+      return { error: `"${shorten(text)}" is out of range: a duration can be at most 2562047h47m16.854775807s (int64 nanoseconds, about 292 years)` };
+    }
   }
   return { ns: Number(sign * total) };
+}
+
+function shorten(text: string): string {
+  return text.length > 40 ? `${text.slice(0, 20)}…${text.slice(-10)} (${text.length} characters)` : text;
 }
 
 /** Formats nanoseconds as the shortest Go duration that parses back to the same value ("24h", "1m30s"). */

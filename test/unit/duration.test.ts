@@ -47,12 +47,27 @@ describe('parseDuration', () => {
     { text: '10', error: '"10" is not a duration: expected a number followed by ns, us, ms, s, m or h' },
     { text: '5 s', error: '"5 s" is not a duration: expected a number followed by ns, us, ms, s, m or h' },
     { text: '-', error: '"-" is not a duration' },
+    // Go's time.ParseDuration (and so NACK) refuses surrounding spaces
+    { text: ' 5s', error: '" 5s" has spaces or line breaks around it: write "5s"' },
+    { text: '24h\n', error: '"24h\\n" has spaces or line breaks around it: write "24h"' },
+    { text: ' ', error: '" " has spaces or line breaks around it' },
+    // beyond int64 nanoseconds: Go says "invalid duration"
+    { text: '9999999999h', error: '"9999999999h" is out of range: a duration can be at most 2562047h47m16.854775807s (int64 nanoseconds, about 292 years)' },
+    { text: '2562048h', error: '"2562048h" is out of range: a duration can be at most 2562047h47m16.854775807s (int64 nanoseconds, about 292 years)' },
   ];
   for (const { text, error } of invalid) {
     test(`rejects ${JSON.stringify(text)} with a message saying why`, () => {
       assert.deepEqual(parseDuration(text), { error });
     });
   }
+
+  test('the largest int64 duration parses; a 401-digit one is out of range, not a crash', () => {
+    assert.deepEqual(parseDuration('2562047h47m16.854775807s'), { ns: Number(2n ** 63n - 1n) });
+    const r = parseDuration(`1${'0'.repeat(400)}s`);
+    assert.ok('error' in r);
+    assert.match(r.error, /out of range/);
+    assert.ok(r.error.length < 200, 'the message does not repeat 400 digits');
+  });
 
   test('rejects days and suggests the same span in hours', () => {
     const r = parseDuration('1d');

@@ -217,12 +217,12 @@ const rich = (): LiveState => ({
     consumer('EVENTS', {
       durable_name: 'pull', name: 'pull', description: 'a pull', deliver_policy: 'by_start_sequence', opt_start_seq: 42,
       ack_wait: 10 * S, max_deliver: 4, backoff: [10 * S, 20 * S, 30 * S], filter_subjects: ['ev.a', 'ev.b'], max_waiting: 100,
-      max_ack_pending: 20, max_batch: 10, max_expires: 30 * S, max_bytes: 1024, inactive_threshold: H, num_replicas: 1,
+      max_ack_pending: 20, max_batch: 10, max_expires: 30 * S, max_bytes: 1024, inactive_threshold: 120 * S, num_replicas: 1,
       headers_only: true, sample_freq: '50%',
     }),
     // a push consumer with ack none cannot live on a stream with consumer_limits (the server refuses it)
     consumer('MIR', {
-      durable_name: 'push', name: 'push', deliver_policy: 'new', ack_policy: 'none', ack_wait: undefined, max_ack_pending: undefined,
+      durable_name: 'push', name: 'push', deliver_policy: 'by_start_time', opt_start_time: '2026-01-02T15:04:05.5Z', ack_policy: 'none', ack_wait: undefined, max_ack_pending: undefined,
       max_waiting: undefined, deliver_subject: 'out.push', deliver_group: 'g', replay_policy: 'original', rate_limit_bps: 1000,
       idle_heartbeat: 5 * S, flow_control: true, mem_storage: true,
     }),
@@ -232,7 +232,8 @@ const rich = (): LiveState => ({
       // unset in the request: the server fills in EVENTS' consumer_limits
       max_ack_pending: 50, inactive_threshold: 300 * S,
     }),
-    consumer('WQ', { durable_name: 'w', name: 'w', deliver_policy: 'by_start_time', opt_start_time: '2026-01-02T15:04:05.5Z', ack_policy: 'all', ack_wait: 60 * S }),
+    // a work-queue consumer must ack explicitly and deliver all (the server refuses anything else)
+    consumer('WQ', { durable_name: 'w', name: 'w', deliver_policy: 'all', ack_policy: 'explicit', ack_wait: 60 * S }),
     consumer('EVENTS', { name: 'ephemeral1', ack_policy: 'none', inactive_threshold: 5 * S }, null),
   ],
 });

@@ -5,8 +5,10 @@ import { fileURLToPath } from 'node:url';
 import { parseManifests } from '../../src/manifests/load.js';
 import { resourceKey, validateDocuments, type Resource } from '../../src/manifests/validate.js';
 import {
-  hasChanges, plan, summarize, type Action, type Change, type LiveState, type Plan,
+  defaultPruneLimit, hasChanges, plan, summarize, type Action, type Change, type LiveState, type Plan,
 } from '../../src/plan/plan.js';
+import { checkAllowed } from '../../src/apply/apply.js';
+import { JkError } from '../../src/errors.js';
 import { planToJson, renderPlanText } from '../../src/plan/render.js';
 import { resourceStatuses, type LiveHealth } from '../../src/plan/status.js';
 import { kindByName } from '../../src/resources/index.js';
@@ -461,11 +463,36 @@ describe('plan: prune', () => {
     ]);
   });
 
-  test('prune deletes every owned resource when nothing is declared', () => {
+  test('prune with nothing declared lists the deletes but the guard refuses them', () => {
     const p = planOf([], live, true);
     assert.deepEqual(actions(p), [
       ['delete', 'Stream/ORDERS'], ['delete', 'Stream/OLD'], ['skip', 'Stream/KEEP'],
     ]);
+    assert.equal(p.prune?.refused, 'nothing-declared');
+    assert.match(renderPlanText(p), /PRUNE REFUSED: nothing is declared for this connection, so it would delete all 2 resource\(s\)/);
+    assert.throws(() => checkAllowed(p, { allowReplace: true }), (e: unknown) => e instanceof JkError && e.code === 'JK3007' && /Nothing was applied/.test(e.message));
+  });
+
+  test('prune guard: the default limit is 25 % of the owned resources, at least 1 and at most 10', () => {
+    assert.deepEqual([0, 1, 4, 7, 8, 39, 40, 41, 1000].map(defaultPruneLimit), [1, 1, 1, 1, 2, 9, 10, 10, 10]);
+  });
+
+  test('prune guard refuses more deletes than the limit, and an explicit limit lets them through', () => {
+    const owned = { 'jetkeeper.io/owner': OWNER };
+    const many: LiveState = {
+      serverVersion: '2.15.2',
+      streams: Array.from({ length: 12 }, (_, i) => ({ config: { name: `S${i}`, subjects: [`s${i}`], metadata: owned } })),
+      consumers: [],
+    };
+    const keep = declare('Stream', { name: 'ORDERS', subjects: ['orders.>'] });
+    const p = planOf([keep], many, true);
+    assert.equal(summarize(p).delete, 12);
+    assert.deepEqual({ ...p.prune }, { deletes: 12, owned: 12, declared: 1, limit: 3, explicit: false, refused: 'over-limit' });
+    assert.throws(() => checkAllowed(p, { allowReplace: false }), (e: unknown) => e instanceof JkError && e.code === 'JK3008' && e.option === 'pruneMax' && e.fix?.includes('`pruneMax` 12') === true);
+    const allowed = plan([keep], many, { owner: OWNER, prune: true, pruneMax: 12 });
+    assert.equal(allowed.prune?.refused, undefined);
+    assert.doesNotThrow(() => checkAllowed(allowed, { allowReplace: false }));
+    assert.match(renderPlanText(allowed), /Prune: 12 to delete of 12 owned; limit 12 \(set for this run\)\./);
   });
 });
 
@@ -530,12 +557,13 @@ describe('renderPlanText and planToJson', () => {
       '-/+ replace     Stream/P  (storage: the server cannot change the storage type of a stream)',
       '    storage: file → memory   [forces replace]',
       '    DATA LOSS: deletes stream P and its 3 messages (300 bytes), and consumers pc with their delivery state; recreates it empty',
-      '    apply refuses this without --allow-replace',
+      '    apply refuses this without `allowReplace`',
       '+ create      Stream/NEW',
       '    subjects: [new.>]',
       '    maxAge: 30s',
       '- delete      Stream/OLD  (no longer declared (prune))',
       '    DATA LOSS: deletes stream OLD',
+      'Prune: 1 to delete of 4 owned; limit 1 (default: 25 % of the 4 owned, at least 1, at most 10).',
       '',
       'Plan: 1 to create, 1 to update, 1 to replace, 1 to delete, 0 unsupported, 0 skipped, 1 unchanged (nats-server 2.15.2).',
     ].join('\n'));
@@ -543,7 +571,7 @@ describe('renderPlanText and planToJson', () => {
 
   test('renderPlanText with allowReplace drops the refusal line and with verbose lists unchanged resources', () => {
     const text = renderPlanText(mixed(), { verbose: true, allowReplace: true });
-    assert.equal(text.includes('apply refuses this without --allow-replace'), false);
+    assert.equal(text.includes('apply refuses this without'), false);
     assert.ok(text.includes('\n  unchanged   Consumer/ORDERS/c1\n'), text);
   });
 
@@ -566,7 +594,7 @@ describe('renderPlanText and planToJson', () => {
 
   test('planToJson has stable keys at every level', () => {
     const j = planToJson(mixed());
-    assert.deepEqual(Object.keys(j), ['serverVersion', 'owner', 'summary', 'changes']);
+    assert.deepEqual(Object.keys(j), ['serverVersion', 'owner', 'summary', 'prune', 'changes']);
     assert.deepEqual(j.summary, { create: 1, update: 1, replace: 1, delete: 1, unsupported: 0, skip: 0, noop: 1 });
     const changes = j.changes as Record<string, unknown>[];
     assert.equal(changes.length, 5);

@@ -1,6 +1,6 @@
 /** Consumer spec: every field of NACK's `consumers.jetstream.nats.io` v1beta2 CRD, with its defaults. */
 import { z } from 'zod';
-import { connectionFields, duration, int, natsName, timestamp } from '../common.js';
+import { connectionFields, duration, int, natsName, requiredDuration, timestamp } from '../common.js';
 import { parseDuration } from '../duration.js';
 
 /** Nanoseconds of a duration string, or undefined when it is not one (its own issue is reported elsewhere). */
@@ -28,7 +28,7 @@ export const consumerUpdatable = {
   /** no `1ns` default on purpose (NACK's CRD default is nack#136): absent means the server's 30s */
   ackWait: duration().optional(),
   maxDeliver: int().min(-1).optional(),
-  backoff: z.array(duration()).optional(),
+  backoff: z.array(requiredDuration()).optional(),
   filterSubject: z.string().optional(),
   filterSubjects: z.array(z.string().min(1)).optional(),
   sampleFreq: sampleFreq().optional(),

@@ -49,7 +49,8 @@ export const streamCreateOnly = {
   allowMsgTtl: z.boolean().default(false),
   allowMsgCounter: z.boolean().default(false),
   allowMsgSchedules: z.boolean().default(false),
-  persistMode: z.string().default(''),
+  /** '' and default are the server's default; NACK silently ignores any other value, jetkeeper refuses it */
+  persistMode: z.enum(['', 'default', 'async']).default(''),
 };
 
 export const streamSchema = z
