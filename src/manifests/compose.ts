@@ -5,7 +5,7 @@
  * Aliases, list lengths and nesting are bounded (LIMITS), so an alias bomb is refused at the
  * alias that crosses the limit instead of filling memory.
  */
-import { isAlias, isMap, isScalar, isSeq, type Alias, type Node, type Pair, type YAMLMap } from 'yaml';
+import { isAlias, isMap, isScalar, isSeq, type Alias, type Node, type Pair, type Scalar, type YAMLMap } from 'yaml';
 import { JkError, type ErrorCode, type SourcePosition } from '../errors.js';
 import type { LoadLimits } from './limits.js';
 
@@ -43,11 +43,32 @@ function build(node: unknown, c: Ctx, depth: number): unknown {
       fail(c, node, 'JK1104', `a list of ${node.items.length} items (at most ${c.limits.listItems})`, 'split the resource, or use wildcards (orders.>) instead of listing every subject');
     }
     value = node.items.map((item) => build(item, c, depth + 1));
-  } else if (isScalar(node)) value = node.value ?? null;
+  } else if (isScalar(node)) value = scalarValue(node);
   else value = node ?? null;
   const anchor = (node as { anchor?: string } | null)?.anchor;
   if (anchor && !isAlias(node)) c.anchors.set(anchor, { node: node as Node, value });
   return value;
+}
+
+const YAML11_TRUE = new Set(['y', 'Y', 'yes', 'Yes', 'YES', 'on', 'On', 'ON']);
+const YAML11_FALSE = new Set(['n', 'N', 'no', 'No', 'NO', 'off', 'Off', 'OFF']);
+const RESOLVED_TAGS = new Set(['tag:yaml.org,2002:int', 'tag:yaml.org,2002:float', 'tag:yaml.org,2002:bool', 'tag:yaml.org,2002:null']);
+
+/**
+ * A scalar as Kubernetes reads it (YAML 1.1, as go-yaml resolves it): unquoted y, yes, on (and
+ * n, no, off) are booleans, 0777 is octal and 1_000 is 1000. Quoted or !!str scalars stay text.
+ */
+function scalarValue(node: Scalar): unknown {
+  const value = node.value ?? null;
+  const src = node.source;
+  if (node.type !== 'PLAIN' || typeof src !== 'string' || (node.tag && !RESOLVED_TAGS.has(node.tag))) return value;
+  if (YAML11_TRUE.has(src)) return true;
+  if (YAML11_FALSE.has(src)) return false;
+  const m = /^([-+]?)(0[0-7]+|0x[0-9a-f]+|0b[01]+|[0-9]+)$/i.exec(src.replaceAll('_', ''));
+  if (!m || (!src.includes('_') && !/^0[0-7]/.test(m[2]))) return value;
+  const digits = m[2];
+  const n = /^0[0-7]/.test(digits) ? Number.parseInt(digits, 8) : Number(digits);
+  return m[1] === '-' ? -n : n;
 }
 
 function resolveAlias(alias: Alias, c: Ctx, depth: number): unknown {

@@ -115,6 +115,15 @@ describe('YAML anchors, aliases and merge keys (as kubectl reads them)', () => {
     }
   });
 
+  test('plain scalars resolve as Kubernetes (YAML 1.1) resolves them; quoted and !!str ones stay text', () => {
+    const [d] = parseManifests('a: yes\nb: off\nc: N\nd: "on"\ne: !!str no\nf: 0777\ng: 1_000\nh: 0x1F\ni: 08\nj: 0\nk: "0777"\n', 'b.yaml');
+    assert.deepEqual(d.data, { a: true, b: false, c: false, d: 'on', e: 'no', f: 511, g: 1000, h: 31, i: 8, j: 0, k: '0777' });
+    const r = validateDocuments(parseManifests(stream(['denyDelete: yes', 'maxMsgs: 0100']), 'b.yaml'));
+    assert.deepEqual(r.errors, []);
+    const spec = r.resources[0].doc?.data.spec as Record<string, unknown>;
+    assert.deepEqual([spec.denyDelete, spec.maxMsgs], [true, 64]);
+  });
+
   test('a quoted "<<" is an ordinary key', () => {
     const [d] = parseManifests('a: &a {x: 1}\nb: {"<<": *a}\n', 'q.yaml');
     assert.deepEqual(d.data.b, { '<<': { x: 1 } });
