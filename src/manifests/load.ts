@@ -30,6 +30,8 @@ export interface ManifestDocument {
 export interface LoadOptions {
   /** lower limits (tests); each defaults to LIMITS */
   limits?: Partial<LoadLimits>;
+  /** documents already loaded in this run: the document limit counts over all of them */
+  loadedBefore?: number;
 }
 
 /**
@@ -41,7 +43,7 @@ export async function loadManifests(inputs: readonly string[], readStdin: (maxBy
   const docs: ManifestDocument[] = [];
   const add = (text: string, file: string) => {
     checkSize(Buffer.byteLength(text, 'utf8'), file, limits);
-    for (const d of parseManifests(text, file, { limits: { ...limits, documents: limits.documents - docs.length } })) docs.push(d);
+    for (const d of parseManifests(text, file, { limits, loadedBefore: docs.length })) docs.push(d);
   };
   for (const input of inputs) {
     if (input === '-') {
@@ -77,7 +79,7 @@ export function parseManifests(text: string, file: string, opts: LoadOptions = {
   const limits = { ...LIMITS, ...opts.limits };
   const lc = new LineCounter();
   const composer = new Composer({ prettyErrors: false, uniqueKeys: true });
-  const source: Source = { text, file, lc, limits, cache: undefined };
+  const source: Source = { text, file, lc, limits, cache: undefined, loadedBefore: opts.loadedBefore ?? 0 };
   checkDocumentSizes(text, file, limits);
   const out: ManifestDocument[] = [];
   let index = 0;
@@ -118,6 +120,7 @@ interface Source {
   lc: LineCounter;
   limits: LoadLimits;
   cache: { start: number; tree: Tree } | undefined;
+  loadedBefore: number;
 }
 
 /** One document's syntax tree; `base` is its offset in the file. */
@@ -133,7 +136,7 @@ function addDocument(doc: Document.Parsed, index: number, src: Source, out: Mani
   const { data, targets } = composeDocument(doc.contents, src.limits, at);
   const tree: Tree = { contents: doc.contents, targets, base: 0 };
   for (const [root, value] of roots(data, doc, at)) {
-    if (out.length >= src.limits.documents) tooMany(src.limits, at(doc.contents));
+    if (src.loadedBefore + out.length >= src.limits.documents) tooMany(src.limits, at(doc.contents));
     const rootOffset = offsetIn(tree, root);
     out.push(makeDoc(src, { range: doc.range, index: root.length ? out.length : index, root, rootOffset }, value));
   }

@@ -176,6 +176,7 @@ describe('input limits', () => {
     const e = await asyncErrorOf(() => loadManifests([a, b], noStdin, { limits: { documents: 5 } }));
     expectCode(e, 'JK1103');
     assert.equal(e.at?.file, b);
+    assert.equal(e.message, 'more than 5 documents in one run');
   });
 
   test(`a file over ${LIMITS.fileBytes} bytes is JK1102 and is not read`, async () => {
