@@ -3,6 +3,7 @@ import type { Command } from 'commander';
 import { renderPlanText } from '../plan/render.js';
 import { action, emit, globalOptions } from './common.js';
 import { withFlagNames } from './flags.js';
+import { loggerOf } from './log.js';
 import { manifestOptions, plansOutput, pruneOptions, runReconcile, type RunFlags } from './run.js';
 
 export function applyCommand(program: Command): void {
@@ -15,7 +16,7 @@ export function applyCommand(program: Command): void {
     .action(action(async (opts: RunFlags, c: Command) => {
       const o = globalOptions(c);
       // every refusal is raised before the first write, on any connection
-      const result = await runReconcile(o, opts, 'apply');
+      const result = await runReconcile(o, opts, 'apply', loggerOf(c));
       const shown = plansOutput(result.groups, (p) => renderPlanText(p, { allowReplace: !!opts.allowReplace }));
       if (o.output === 'text') process.stdout.write(withFlagNames(shown.text) + '\n');
       const outcomes = result.groups.flatMap((g) => g.outcomes);

@@ -21,6 +21,11 @@ export const OPTION_FLAGS: Readonly<Record<string, string>> = {
   durationMs: '--duration',
   target: '--target',
   keep: '--keep',
+  creds: '--creds',
+  nkey: '--nkey',
+  user: '--user',
+  server: '--server',
+  context: '--context',
 };
 
 /** `text` with every backticked option name replaced by its flag. */

@@ -3,6 +3,7 @@ import type { Command } from 'commander';
 import { hasChanges } from '../plan/plan.js';
 import { renderPlanText } from '../plan/render.js';
 import { action, emit, globalOptions } from './common.js';
+import { loggerOf } from './log.js';
 import { manifestOptions, plansOutput, pruneOptions, runReconcile, type RunFlags } from './run.js';
 
 export function planCommand(program: Command): void {
@@ -14,7 +15,7 @@ export function planCommand(program: Command): void {
     .option('-v, --verbose', 'also list unchanged resources')
     .action(action(async (opts: RunFlags & { detailedExitcode?: boolean; verbose?: boolean }, c: Command) => {
       const o = globalOptions(c);
-      const result = await runReconcile(o, opts, 'plan');
+      const result = await runReconcile(o, opts, 'plan', loggerOf(c));
       const out = plansOutput(result.groups, (p) => renderPlanText(p, { verbose: opts.verbose }));
       emit(o, out.json, () => out.text);
       return opts.detailedExitcode && result.groups.some((g) => g.plan && hasChanges(g.plan)) ? 2 : 0;

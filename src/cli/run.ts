@@ -1,6 +1,7 @@
 /** What plan, apply and status share: load the manifests, run the reconcile core, raise what stops the run. */
 import type { Command } from 'commander';
 import { JkError, JkErrors } from '../errors.js';
+import { logReconcileEvents, type Logger } from '../log.js';
 import type { Plan } from '../plan/plan.js';
 import { planToJson } from '../plan/render.js';
 import { reconcile, type GroupResult, type ReconcileResult } from '../reconcile/reconcile.js';
@@ -37,7 +38,7 @@ export function intFlag(value: string | undefined, flag: string, min: number): n
 }
 
 /** Runs the core; a group that could not be read, or an all-or-nothing refusal, is raised as the command's error. */
-export async function runReconcile(o: GlobalOptions, flags: RunFlags, mode: 'plan' | 'apply'): Promise<ReconcileResult> {
+export async function runReconcile(o: GlobalOptions, flags: RunFlags, mode: 'plan' | 'apply', log?: Logger): Promise<ReconcileResult> {
   const resources = await loadResources(flags.filename);
   const result = await reconcile({
     resources,
@@ -48,6 +49,7 @@ export async function runReconcile(o: GlobalOptions, flags: RunFlags, mode: 'pla
     pruneMax: intFlag(flags.pruneMax, '--prune-max', 0),
     allowReplace: !!flags.allowReplace,
     concurrency: intFlag(flags.concurrency, '--concurrency', 1),
+    onEvent: log ? logReconcileEvents(log) : undefined,
   });
   const broken = result.groups.find((g) => g.error);
   if (broken?.error) throw broken.error;

@@ -74,7 +74,7 @@ interface DrillConfig extends DrillSettings {
   named: string[];
 }
 
-/** The drill's settings from its options; JK1012 for options that make no drill. */
+/** The drill's settings from its options; JK1016 for options that make no drill. */
 function drillConfig(opts: KillServerDrillOptions): DrillConfig {
   const cluster = opts.cluster;
   const count = opts.count ?? 1;
@@ -83,19 +83,19 @@ function drillConfig(opts: KillServerDrillOptions): DrillConfig {
   const downMs = opts.downMs ?? Math.round(durationMs * 0.35);
   const target = (opts.target ?? 'leader').trim();
   if (cluster.servers.length < 3) {
-    throw new JkError('JK1012', { message: `a kill-server drill needs a cluster of 3 or 5 servers; ${cluster.dir} has ${cluster.servers.length}`, fix: 'start one with `jetkeeper up --servers 3`' });
+    throw new JkError('JK1016', { message: `a kill-server drill needs a cluster of 3 or 5 servers; ${cluster.dir} has ${cluster.servers.length}`, fix: 'start one with `jetkeeper up --servers 3`' });
   }
-  if (![1, 2].includes(count)) throw new JkError('JK1012', { message: `--count must be 1 or 2, not ${count}`, fix: 'pass --count 1 (quorum kept) or --count 2 (quorum lost)' });
-  if (!Number.isFinite(rate) || rate < 0) throw new JkError('JK1012', { message: `--rate must be a number >= 0, not ${rate}` });
-  if (!(downMs > 0)) throw new JkError('JK1012', { message: 'the down time must be positive' });
-  if (durationMs < 4_000) throw new JkError('JK1012', { message: `--duration must be at least 4s, not ${durationMs}ms`, fix: 'pass --duration 20s' });
+  if (![1, 2].includes(count)) throw new JkError('JK1016', { message: `\`count\` must be 1 or 2, not ${count}`, fix: '`count` 1 keeps the quorum, `count` 2 loses it', option: 'count' });
+  if (!Number.isFinite(rate) || rate < 0) throw new JkError('JK1016', { message: `\`rate\` must be a number >= 0, not ${rate}`, option: 'rate' });
+  if (!(downMs > 0)) throw new JkError('JK1016', { message: 'the down time must be positive' });
+  if (durationMs < 4_000) throw new JkError('JK1016', { message: `\`durationMs\` must be at least 4s, not ${durationMs}ms`, fix: 'give `durationMs` 20s', option: 'durationMs' });
   const named = ['leader', 'random'].includes(target) ? [] : target.split(',').map((x) => x.trim()).filter(Boolean);
-  for (const n of named) cluster.server(n); // JK1012 for an unknown name
+  for (const n of named) cluster.server(n); // JK4006 for an unknown name
   if (named.length > count && opts.count !== undefined) {
-    throw new JkError('JK1012', { message: `--target names ${named.length} servers but --count is ${count}`, fix: 'name as many servers as --count, or leave --count out' });
+    throw new JkError('JK1016', { message: `\`target\` names ${named.length} servers but \`count\` is ${count}`, fix: 'name as many servers as `count`, or leave `count` out', option: 'target' });
   }
   const takeDown = Math.max(count, named.length);
-  if (takeDown > 2) throw new JkError('JK1012', { message: 'a drill takes down at most 2 servers', fix: 'name one or two servers' });
+  if (takeDown > 2) throw new JkError('JK1016', { message: 'a drill takes down at most 2 servers', fix: 'name one or two servers' });
   const partition = !!opts.partition;
   return {
     target, count: takeDown, partition, network: partition && cluster.netns !== undefined, durationMs, rate, downMs, size: opts.size ?? 128,
@@ -108,7 +108,7 @@ function drillConfig(opts: KillServerDrillOptions): DrillConfig {
 async function checkCluster(cluster: LocalCluster, log: (line: string) => void): Promise<void> {
   const notRunning = cluster.servers.filter((s) => !isOurServer(s.pid, s.configFile)).map((s) => s.name);
   if (notRunning.length) {
-    throw new JkError('JK4003', {
+    throw new JkError('JK4008', {
       message: `server(s) ${notRunning.join(', ')} of the local cluster in ${cluster.dir} are not running; a drill starts from a healthy cluster`,
       fix: '`jetkeeper down` and `jetkeeper up` start it again',
     });

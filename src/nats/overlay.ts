@@ -41,7 +41,7 @@ function filePath(v: FileOrSecret, origin: string, what: string): string {
   throw new JkError('JK2004', {
     message: `${what} comes from Kubernetes Secret "${v.secretName}" (key ${v.key}), which only the Kubernetes controller can read`,
     resource: origin,
-    fix: 'outside Kubernetes, give a file path instead of secret.name (or pass --creds/--nkey/--user on the command line)',
+    fix: 'outside Kubernetes, give a file path instead of secret.name (or the connection settings `creds`, `nkey` or `user`)',
   });
 }
 

@@ -136,7 +136,8 @@ export function plan(desired: readonly Resource[], live: LiveState, opts: PlanOp
     if (compareVersions(live.serverVersion, METADATA_SINCE) < 0) {
       throw new JkError('JK3006', {
         message: `prune needs stream and consumer metadata to know what jetkeeper owns; nats-server ${live.serverVersion} has none (it came in ${METADATA_SINCE})`,
-        fix: 'run without --prune (nothing is deleted), or upgrade nats-server to 2.10 or newer',
+        option: 'prune',
+        fix: 'run without `prune` (nothing is deleted), or upgrade nats-server to 2.10 or newer',
       });
     }
     const deletes = planPrune(opts.declared ?? desired, live, opts.owner, replacedStreams);
@@ -204,8 +205,8 @@ export function planResource(kind: ResourceKind, r: Resource, live: ApiConfig | 
   for (const [k, v] of Object.entries(inherited ?? {})) if (api[k] === undefined && v) api[k] = v;
   const desired = withOwner(api, r, serverVersion, owner);
   const unsupported = kind.features
-    .filter((f) => api[f.field] !== undefined && compareVersions(serverVersion, f.since) < 0)
-    .map((f): FieldChange => ({ apiField: f.field, field: kind.specFields[f.field] ?? f.field, to: api[f.field], since: f.since }));
+    .filter((f) => api[f.field] !== undefined && (!f.uses || f.uses(api[f.field])) && compareVersions(serverVersion, f.since) < 0)
+    .map((f): FieldChange => ({ apiField: f.field, field: f.what ?? kind.specFields[f.field] ?? f.field, to: api[f.field], since: f.since }));
   if (unsupported.length) {
     return {
       ...base, action: 'unsupported', fields: unsupported, desired, live,

@@ -2,7 +2,8 @@
  * Property: what validate accepts, a real nats-server accepts. A seeded generator builds a few
  * hundred Stream (+ Consumer) manifests from a valid base and valid or invalid mutations; every
  * set that validates is created on one single server with the raw JetStream API (the config
- * jetkeeper would send), and the server must accept each create. Mutations of fields newer than
+ * jetkeeper would send), and the server must accept each create and store a config that plans as
+ * no change. Mutations of fields newer than
  * the server under test are left out (run it against Debian's 2.9.10 with
  * JETKEEPER_TEST_NATS_SERVER). A set that validate only warns about for a create (sealed: the
  * server seals existing streams only) is not sent. No timing assertions.
@@ -13,6 +14,7 @@ import { stringify } from 'yaml';
 import { connect, type NatsConnection } from '@nats-io/transport-node';
 import { parseManifests } from '../../src/manifests/load.js';
 import { validateDocuments, type Resource } from '../../src/manifests/validate.js';
+import { diffConfigs } from '../../src/plan/plan.js';
 import { compareVersions, kindByName } from '../../src/resources/index.js';
 import type { LocalCluster } from '../../src/local/cluster.js';
 import { startTestCluster } from '../helpers/servers.js';
@@ -116,6 +118,13 @@ const streamMutations: Mutation[] = [
   S((s) => { s.firstSequence = 42; }, '2.10.0'),
   S((s) => { s.storage = 'file'; }),
   S((s) => { s.sealed = true; }),
+  S((s) => { s.allowBatched = true; }, '2.14.0'),
+  S((s, i) => { delete s.subjects; s.mirror = { name: `M${i}` }; s.allowBatched = true; }, '2.14.0'),
+  S((s, i) => { s.sources = [{ name: `A${i}`, consumer: { name: `k${i}`, deliverSubject: `through${i}` } }]; }, '2.14.0'),
+  S((s, i) => { s.sources = [{ name: `A${i}`, filterSubject: `a${i}.x`, consumer: { name: `k${i}`, deliverSubject: `through${i}` } }]; }, '2.14.0'),
+  S((s, i) => { s.sources = [{ name: `A${i}`, consumer: { name: `k${i}`, deliverSubject: `through${i}.*` } }]; }, '2.14.0'),
+  S((s, i) => { delete s.subjects; s.mirror = { name: `M${i}`, consumer: { name: `k${i}`, deliverSubject: `through${i}` } }; }, '2.14.0'),
+  S((s, i) => { delete s.subjects; s.mirror = { name: `M${i}`, optStartSeq: 3, consumer: { name: `k${i}`, deliverSubject: `through${i}` } }; }, '2.14.0'),
 ];
 
 const consumerMutations: Mutation[] = [
@@ -156,6 +165,12 @@ const consumerMutations: Mutation[] = [
   C((k) => { k.description = 'd'.repeat(4097); }),
   C((k) => { k.priorityPolicy = 'overflow'; k.priorityGroups = ['this-name-is-too-long-for-a-group']; }, '2.11.0'),
   C((k) => { k.priorityPolicy = 'overflow'; k.priorityGroups = ['g1']; }, '2.11.0'),
+  C((k) => { k.ackPolicy = 'flow_control'; }, '2.14.0'),
+  C((k, i) => { k.deliverSubject = `out${i}`; k.ackPolicy = 'flow_control'; }, '2.14.0'),
+  C((k, i) => { k.deliverSubject = `out${i}`; k.ackPolicy = 'flow_control'; k.heartbeatInterval = '1s'; k.maxAckPending = 10; }, '2.14.0'),
+  C((k, i) => { k.deliverSubject = `out${i}`; k.ackPolicy = 'flow_control'; k.ackWait = '10s'; }, '2.14.0'),
+  C((k, i) => { k.deliverSubject = `out${i}`; k.ackPolicy = 'flow_control'; k.heartbeatInterval = '5s'; }, '2.14.0'),
+  C((k, i) => { k.deliverSubject = `out${i}`; k.ackPolicy = 'flow_control'; k.maxDeliver = 3; }, '2.14.0'),
   { apply: (c, i) => { c.consumers.push({ streamName: c.stream.name, durableName: `e${i}`, ackPolicy: 'explicit' }); } },
   { apply: (c, i) => { c.consumers.push({ streamName: c.stream.name, durableName: `e${i}`, ackPolicy: 'explicit', filterSubject: `c${i}.b` }); } },
 ];
@@ -201,7 +216,7 @@ describe('validate accepts => nats-server accepts the create', () => {
     await cluster?.stop({ purge: true });
   });
 
-  async function request(subject: string, body: unknown): Promise<{ error?: { err_code?: number; description?: string } }> {
+  async function request(subject: string, body: unknown): Promise<{ error?: { err_code?: number; description?: string }; config?: Record<string, unknown> }> {
     const m = await nc.request(subject, JSON.stringify(body), { timeout: 5000 });
     return m.json();
   }
@@ -216,6 +231,11 @@ describe('validate accepts => nats-server accepts the create', () => {
         ? await request(`$JS.API.STREAM.CREATE.${t.stream}`, config)
         : await request(`$JS.API.CONSUMER.DURABLE.CREATE.${t.stream}.${t.consumer}`, { stream_name: t.stream, config });
       if (res.error) refused.push(`${r.key}: ${res.error.err_code} ${res.error.description}`);
+      // what the server stored must plan as no change (apply checks the same after each write)
+      else {
+        const drift = diffConfigs(kindByName(r.kind)!, config, res.config ?? {});
+        if (drift.length) refused.push(`${r.key}: stored differently: ${drift.map((f) => `${f.apiField} ${JSON.stringify(f.to)} -> ${JSON.stringify(f.from)}`).join(', ')}`);
+      }
     }
     return refused;
   }

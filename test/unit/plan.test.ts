@@ -164,6 +164,16 @@ describe('plan: noop', () => {
     { what: 'a stream without an owner tag', spec: ORDERS, o: { owner: null } },
     { what: 'a stream with NACK\'s one-year default maxAge', spec: { name: 'Y', subjects: ['y'] } },
     { what: 'a stream with a short maxAge (duplicate window follows it)', spec: { ...ORDERS, maxAge: '30s' }, o: { override: { duplicate_window: 30 * S } } },
+    {
+      what: 'a sealed stream (the server drops its age limit, discards new and denies deletes, purges and rollups)',
+      spec: { ...ORDERS, sealed: true, allowRollup: false },
+      o: { override: { max_age: 0, discard: 'new', deny_delete: true, deny_purge: true, duplicate_window: 120 * S } },
+    },
+    {
+      what: 'a stream with every limit at 0 (the server stores -1, its default window, no consumer limits)',
+      spec: { ...ORDERS, maxBytes: 0, maxMsgs: 0, maxConsumers: 0, maxMsgSize: 0, duplicateWindow: '0', consumerLimits: { inactiveThreshold: '0', maxAckPending: 0 } },
+      o: { override: { max_bytes: -1, max_msgs: -1, max_consumers: -1, max_msg_size: -1, duplicate_window: 120 * S, consumer_limits: {} } },
+    },
   ];
   for (const { what, spec, o } of noops) {
     test(`plan is noop for ${what} plus server-added defaults and _nats.* metadata`, () => {
@@ -306,6 +316,23 @@ describe('plan: update and replace', () => {
     assert.deepEqual(c.fields, [{ apiField: 'max_deliver', field: 'maxDeliver', from: 5, to: 10, immutable: undefined }]);
   });
 
+  test('plan does not update pauseUntil in place: the server keeps the stored value on update', () => {
+    const p = planOf(
+      [declare('Stream', ORDERS), declare('Consumer', { ...C1, pauseUntil: '2030-01-01T00:00:00Z' })],
+      liveOf([{ config: serverStream(ORDERS) }], [{ stream: 'ORDERS', name: 'c1', config: serverConsumer(C1) }]),
+    );
+    const c = p.changes[1];
+    assert.equal(c.action, 'replace');
+    assert.match(c.fields[0].immutable ?? '', /pauseUntil/);
+  });
+
+  test('plan updates maxConsumers and firstSequence in place (nats-server 2.15.2 changes them)', () => {
+    const live = serverStream(ORDERS);
+    const c = only(planOf([declare('Stream', { ...ORDERS, maxConsumers: 10, firstSequence: 100 })], liveOf([{ config: live }])));
+    assert.equal(c.action, 'update');
+    assert.deepEqual(c.fields.map((f) => [f.apiField, f.immutable]), [['max_consumers', undefined], ['first_seq', undefined]]);
+  });
+
   test('plan creates the declared consumers of a stream it replaces', () => {
     const p = planOf(
       [declare('Stream', { ...ORDERS, storage: 'memory' }), declare('Consumer', C1), declare('Consumer', C2)],
@@ -347,6 +374,28 @@ describe('plan: server version', () => {
     const api = kindByName('Stream')!.toApi(kindByName('Stream')!.schema.parse(ORDERS));
     const c = only(planOf([declare('Stream', ORDERS)], liveOf([{ config: { ...SERVER_2_9_STREAM_DEFAULTS, ...api } }], [], '2.9.10')));
     assert.equal(c.action, 'noop', JSON.stringify(c.fields));
+  });
+
+  test('plan refuses allowBatched, sourcing through a consumer and ackPolicy flow_control before nats-server 2.14', () => {
+    const through = { name: 'ORIGIN', consumer: { name: 'src', deliverSubject: 'deliver.src' } };
+    const p = planOf([
+      declare('Stream', { ...ORDERS, allowBatched: true, sources: [through] }),
+      declare('Stream', { name: 'COPY', storage: 'file', mirror: through }),
+      declare('Consumer', { streamName: 'ORDERS', durableName: 'fc', deliverSubject: 'deliver.fc', ackPolicy: 'flow_control' }),
+    ], liveOf([], [], '2.12.0'));
+    assert.deepEqual(p.changes.map((c) => [c.key, c.action, c.fields.map((f) => `${f.field}@${f.since}`)]), [
+      ['Stream/ORDERS', 'unsupported', ['allowBatched@2.14.0', 'sources[].consumer@2.14.0']],
+      ['Stream/COPY', 'unsupported', ['mirror.consumer@2.14.0']],
+      ['Consumer/ORDERS/fc', 'unsupported', ['ackPolicy: flow_control@2.14.0']],
+    ]);
+  });
+
+  test('plan creates sources without a consumer and other ack policies on nats-server 2.12', () => {
+    const p = planOf([
+      declare('Stream', { ...ORDERS, sources: [{ name: 'ORIGIN' }] }),
+      declare('Consumer', C1),
+    ], liveOf([], [], '2.12.0'));
+    assert.deepEqual(actions(p), [['create', 'Stream/ORDERS'], ['create', 'Consumer/ORDERS/c1']]);
   });
 
   test('plan adds the owner metadata from nats-server 2.10.0 on', () => {
