@@ -5,6 +5,26 @@
  * JK4xxx local cluster, JK9xxx internal.
  */
 
+const CONTROL_NAMES: Record<string, string> = { '\n': '\\n', '\r': '\\r', '\t': '\\t', '\x1b': '\\e' };
+
+/**
+ * Text from manifests or servers made safe for a terminal: control characters (C0, DEL, C1),
+ * line and paragraph separators and bidirectional overrides are shown as escapes (`\e`, `\n`,
+ * `\x07`, `\u202e`) instead of being sent raw, where they could clear the screen, set the window
+ * title or reorder what a person reads. Every text output passes through this.
+ */
+export function escapeControl(text: string): string {
+  return text.replace(/[\x00-\x1f\x7f-\x9f\u2028\u2029\u202a-\u202e\u2066-\u2069]/g, (c) => {
+    const code = c.charCodeAt(0);
+    return CONTROL_NAMES[c] ?? (code <= 0xff ? `\\x${code.toString(16).padStart(2, '0')}` : `\\u${code.toString(16).padStart(4, '0')}`);
+  });
+}
+
+/** escapeControl for text of several lines: the line breaks stay, everything else is escaped. */
+export function escapeControlLines(text: string): string {
+  return text.split('\n').map(escapeControl).join('\n');
+}
+
 export interface SourcePosition {
   file: string;
   line: number;
@@ -33,6 +53,13 @@ export const catalogue = {
   JK1014: { title: 'invalid name', exitCode: 1 },
   JK1015: { title: 'resources conflict on the server', exitCode: 1 },
   JK1016: { title: 'invalid option', exitCode: 1 },
+  // input limits and unreadable input (numbered apart from the validation codes)
+  JK1101: { title: 'YAML aliases expand too far', exitCode: 1 },
+  JK1102: { title: 'manifest file or document too large', exitCode: 1 },
+  JK1103: { title: 'too many documents', exitCode: 1 },
+  JK1104: { title: 'list too long or nesting too deep', exitCode: 1 },
+  JK1105: { title: 'not a regular file', exitCode: 1 },
+  JK1106: { title: 'a secret where a file path is expected', exitCode: 1 },
   JK2001: { title: 'cannot connect to NATS', exitCode: 1 },
   JK2002: { title: 'JetStream is not available', exitCode: 1 },
   JK2003: { title: 'server rejected the request', exitCode: 1 },
@@ -115,12 +142,14 @@ export class JkError extends Error {
     return catalogue[this.code].exitCode;
   }
 
-  /** One line (plus the fix) for humans: `file:line:col: JK1004 Stream/x spec.maxAg: unknown field ... (fix: ...)`. */
+  /** One line (plus the fix) for humans, control characters escaped: `file:line:col: JK1004 Stream/x spec.maxAg: unknown field ... (fix: ...)`. */
   format(): string {
-    const where = this.at ? `${this.at.file}:${this.at.line}:${this.at.col}: ` : '';
-    const what = [this.resource, this.field].filter(Boolean).join(' ');
-    const head = `${where}${this.code} ${what ? what + ': ' : ''}${this.message}`;
-    return this.fix ? `${head}\n  fix: ${this.fix}` : head;
+    const where = this.at ? `${escapeControl(this.at.file)}:${this.at.line}:${this.at.col}: ` : '';
+    const what = escapeControl([this.resource, this.field].filter(Boolean).join(' '));
+    // a message may span lines (a log tail): each further line is indented, so none can pose as another error
+    const message = escapeControlLines(this.message).replaceAll('\n', '\n    ');
+    const head = `${where}${this.code} ${what ? what + ': ' : ''}${message}`;
+    return this.fix ? `${head}\n  fix: ${escapeControl(this.fix)}` : head;
   }
 
   toJSON(): Record<string, unknown> {

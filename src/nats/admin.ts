@@ -2,8 +2,10 @@
  * The one door to the NATS client libraries: connect, read live JetStream state, write
  * streams and consumers. Errors are decoded by errors.ts, keyed on the JetStream err_code.
  */
+import { AsyncLocalStorage } from 'node:async_hooks';
+import { channel } from 'node:diagnostics_channel';
 import { readFile } from 'node:fs/promises';
-import { isIP } from 'node:net';
+import { isIP, type Socket } from 'node:net';
 import { checkServerIdentity, type PeerCertificate } from 'node:tls';
 import { connect, type NodeConnectionOptions } from '@nats-io/transport-node';
 import {
@@ -13,7 +15,9 @@ import {
   jetstreamManager, JetStreamApiError, type JetStreamManager, type StreamConfig, type StreamInfo, type ConsumerConfig, type ConsumerInfo,
 } from '@nats-io/jetstream';
 import { JkError } from '../errors.js';
-import { describeSettings, redactSecrets, type ConnectionSettings } from './settings.js';
+import { secretShape } from '../resources/account/map.js';
+import { secretNotPath } from './overlay.js';
+import { describeSettings, redactSecrets, splitUserInfo, type ConnectionSettings } from './settings.js';
 import { decodeNatsError, JsApiCode } from './errors.js';
 
 export { decodeNatsError };
@@ -79,9 +83,8 @@ function decodePart(v: string): string {
 export function splitUrlAuth(servers: readonly string[]): { servers: string[]; user?: string; pass?: string; token?: string } {
   let auth: { user?: string; pass?: string; token?: string } | undefined;
   const stripped = servers.map((url) => {
-    const m = /^((?:[a-z][a-z0-9+.-]*:\/\/)?)([^/\s]*)@([^@]*)$/i.exec(url.trim());
-    if (!m) return url;
-    const [, scheme, cred, rest] = m;
+    const { scheme, cred, rest } = splitUserInfo(url);
+    if (cred === undefined) return url;
     if (!auth && cred) {
       const i = cred.indexOf(':');
       auth = i >= 0 ? { user: decodePart(cred.slice(0, i)), pass: decodePart(cred.slice(i + 1)) } : { token: decodePart(cred) };
@@ -115,14 +118,33 @@ function serverIdentityCheck(servers: readonly string[]): (host: string, cert: P
   };
 }
 
+/** Node's timers hold at most 2^31-1 ms; a larger value would fire at once. */
+const MAX_TIMER_MS = 2 ** 31 - 1;
+
+/** The connect timeout: a whole number of milliseconds a timer can hold (5 s when unset). */
+function connectTimeout(ms: number | undefined): number {
+  if (ms === undefined) return 5000;
+  if (Number.isInteger(ms) && ms > 0 && ms <= MAX_TIMER_MS) return ms;
+  throw new JkError('JK2004', { message: `a connection timeout of ${ms} ms is not a whole number from 1 to ${MAX_TIMER_MS}`, fix: 'give the timeout in milliseconds, e.g. 10000' });
+}
+
+/** A server URL with the tls:// scheme asks for TLS. */
+function requiresTls(servers: readonly string[]): boolean {
+  return servers.some((u) => /^tls:\/\//i.test(u.trim()));
+}
+
 async function connectOptions(s: ConnectionSettings): Promise<NodeConnectionOptions> {
   const fromUrls = splitUrlAuth(s.servers);
   const opts: NodeConnectionOptions = {
     servers: fromUrls.servers,
     name: s.name ?? 'jetkeeper',
-    timeout: s.timeoutMs ?? 5000,
+    timeout: connectTimeout(s.timeoutMs),
     maxReconnectAttempts: 10,
   };
+  for (const [what, path] of [['creds', s.creds], ['nkey seed', s.nkey]] as const) {
+    const shape = path ? secretShape(path) : undefined;
+    if (shape) throw secretNotPath(what, undefined, shape);
+  }
   try {
     if (s.creds) opts.authenticator = credsAuthenticator(await readFile(s.creds));
     else if (s.nkey) opts.authenticator = nkeyAuthenticator(new TextEncoder().encode((await readFile(s.nkey, 'utf8')).trim()));
@@ -138,6 +160,8 @@ async function connectOptions(s: ConnectionSettings): Promise<NodeConnectionOpti
   } catch (e) {
     throw new JkError('JK2004', { message: `cannot read credentials: ${(e as Error).message}`, fix: 'check the --creds/--nkey file path and its permissions' });
   }
+  // tls:// means TLS or nothing: nats.js alone would fall back to plain text on a server without TLS
+  if (!s.tls && requiresTls(s.servers)) opts.tls = {} as NodeConnectionOptions['tls'];
   if (s.tls) {
     opts.tls = {
       caFile: s.tls.ca,
@@ -169,7 +193,7 @@ async function tlsRefusal(opts: NodeConnectionOptions): Promise<string | undefin
   let reset = false;
   for (let i = 0; i < 3; i++) {
     try {
-      await (await connect({ ...opts, reconnect: false, timeout: Math.min(opts.timeout ?? 5000, 3000) })).close();
+      await (await dial({ ...opts, reconnect: false, timeout: Math.min(opts.timeout ?? 5000, 3000) })).close();
       return undefined;
     } catch (e) {
       const alert = tlsAlert(e);
@@ -181,17 +205,51 @@ async function tlsRefusal(opts: NodeConnectionOptions): Promise<string | undefin
   return reset ? 'the server closed the connection right after the TLS handshake' : undefined;
 }
 
+/**
+ * The TCP sockets a connect opens while it is in flight. When nats.js gives up on a server that
+ * accepted the connection but never sent its INFO (a timeout), it leaves that socket open, and the
+ * process then never exits: a failed connect closes every socket it opened.
+ */
+const dialing = new AsyncLocalStorage<{ sockets: Set<Socket>; open: boolean }>();
+channel('net.client.socket').subscribe((msg) => {
+  const track = dialing.getStore();
+  if (track?.open) track.sockets.add((msg as { socket: Socket }).socket);
+});
+
+/** nats.js connect, closing what it leaves open when it fails. */
+async function dial(opts: NodeConnectionOptions): Promise<NatsConnection> {
+  const track = { sockets: new Set<Socket>(), open: true };
+  try {
+    return await dialing.run(track, () => connect(opts));
+  } catch (e) {
+    for (const socket of track.sockets) socket.destroy();
+    throw e;
+  } finally {
+    track.open = false;
+    track.sockets.clear();
+  }
+}
+
+function noTls(s: ConnectionSettings, cause: unknown): JkError {
+  return new JkError('JK2001', {
+    message: `cannot connect to ${describeSettings(s)}: the server does not offer TLS, and ${s.tls ? 'TLS settings were given' : 'a tls:// URL asks for TLS'}; nothing was sent in plain text`,
+    fix: 'enable TLS on the server (a tls {} block in its config), or use a nats:// URL without TLS settings to connect in plain text',
+    cause,
+  });
+}
+
 /** Opens a connection; a failure names where it tried (without secrets) and how to fix it. */
 export async function openConnection(s: ConnectionSettings): Promise<NatsConnection> {
   const opts = await connectOptions(s);
   try {
-    return await connect(opts);
+    return await dial(opts);
   } catch (e) {
     const text = redactSecrets((e as Error).message, s);
     const timedOut = (e as Error).name === 'TimeoutError' || /timeout/i.test(text);
+    if (/does not support 'tls'/.test(text)) throw noTls(s, e);
     const alert = s.tls ? tlsAlert(e) ?? (timedOut ? await tlsRefusal(opts) : undefined) : undefined;
     throw new JkError('JK2001', {
-      message: `cannot connect to ${describeSettings(s)}: ${alert ? redactSecrets(alert, s) : text}`,
+      message: `cannot connect to ${describeSettings(s)}: ${alert ? redactSecrets(alert, s) : timedOut ? `${text}: no NATS answer within ${opts.timeout} ms (is this a NATS client port?)` : text}`,
       fix: alert
         ? 'give a client certificate and key the server trusts (--tlscert/--tlskey, or cert/key in the nats context) and the CA of the server certificate (--tlsca)'
         : 'start a local cluster with `jetkeeper up`, or point at a server with -s nats://host:4222 / $NATS_URL / --context',

@@ -41,8 +41,10 @@ export async function readContext(nameOrPath: string, configDir: string): Promis
   try {
     ctx = JSON.parse(await readFile(file, 'utf8')) as NatsContextFile;
   } catch (e) {
+    // the JSON parser quotes the text around an error, and a context may hold a password or token
+    const why = e instanceof SyntaxError ? 'it is not valid JSON' : ((e as NodeJS.ErrnoException).code ?? (e as Error).message.split('\n')[0]);
     throw new JkError('JK2004', {
-      message: `cannot read nats context "${nameOrPath}" (${file}): ${(e as Error).message.split('\n')[0]}`,
+      message: `cannot read nats context "${nameOrPath}" (${file}): ${why}`,
       fix: 'list contexts with `nats context ls`, or pass -s nats://host:4222',
     });
   }

@@ -1,4 +1,5 @@
 /** Plan rendering: a readable diff for people and a stable JSON shape for tools. */
+import { escapeControlLines } from '../errors.js';
 import { formatDuration } from '../resources/duration.js';
 import { kindByName } from '../resources/index.js';
 import type { Action, Change, FieldChange, Plan, PruneGuard } from './plan.js';
@@ -29,7 +30,7 @@ function fieldLine(c: Change, f: FieldChange): string {
   return `    ${f.field}: ${from} → ${to}${f.immutable ? '   [forces replace]' : ''}`;
 }
 
-/** Text form; `verbose` also lists unchanged resources. */
+/** Text form, control characters escaped; `verbose` also lists unchanged resources. */
 export function renderPlanText(p: Plan, opts: { verbose?: boolean; allowReplace?: boolean } = {}): string {
   const lines: string[] = [];
   for (const c of p.changes) {
@@ -48,7 +49,7 @@ export function renderPlanText(p: Plan, opts: { verbose?: boolean; allowReplace?
     `Plan: ${s.create} to create, ${s.update} to update, ${s.replace} to replace, ${s.delete} to delete, ` +
       `${s.unsupported} unsupported, ${s.skip} skipped, ${s.noop} unchanged (nats-server ${p.serverVersion}).`,
   );
-  return lines.join('\n');
+  return escapeControlLines(lines.join('\n'));
 }
 
 function pruneLine(g: PruneGuard): string {
