@@ -8,7 +8,7 @@ import { homedir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { stringify } from 'yaml';
 import type { Command } from 'commander';
-import { JkError, JkErrors } from '../errors.js';
+import { escapeControlLines, JkError, JkErrors } from '../errors.js';
 import { errorForCli, withFlagNames } from './flags.js';
 import { loadManifests } from '../manifests/load.js';
 import { validateDocuments, type Resource, type ValidateOptions, type ValidationResult } from '../manifests/validate.js';
@@ -152,9 +152,15 @@ export async function withAdmin<T>(o: GlobalOptions, fn: (admin: JetStreamAdmin)
   }
 }
 
-async function readStdin(): Promise<string> {
+/** Reads stdin, stopping once more than `maxBytes` arrived (the loader refuses that much anyway). */
+async function readStdin(maxBytes: number): Promise<string> {
   const chunks: Buffer[] = [];
-  for await (const c of process.stdin) chunks.push(c as Buffer);
+  let size = 0;
+  for await (const c of process.stdin) {
+    chunks.push(c as Buffer);
+    size += (c as Buffer).length;
+    if (size > maxBytes) break;
+  }
   return Buffer.concat(chunks).toString('utf8');
 }
 
@@ -189,7 +195,7 @@ export async function loadResources(files: readonly string[]): Promise<Resource[
 export function emit(o: Pick<GlobalOptions, 'output'>, data: unknown, text: () => string): void {
   if (o.output === 'json') process.stdout.write(JSON.stringify(data, null, 2) + '\n');
   else if (o.output === 'yaml') process.stdout.write(stringify(data));
-  else process.stdout.write(withFlagNames(text()) + '\n');
+  else process.stdout.write(escapeControlLines(withFlagNames(text())) + '\n');
 }
 
 /** Simple aligned table. */

@@ -33,6 +33,13 @@ export function buildProgram(): Command {
   return program;
 }
 
+/** How long a finished command may wait for the client library to let go of its sockets. */
+const EXIT_GRACE_MS = 2_000;
+
 export async function main(argv: string[]): Promise<void> {
   await buildProgram().parseAsync(argv);
+  // The command is done (its output written, stdout is synchronous for files and pipes on Linux).
+  // A socket the NATS client failed to release (a TLS-first handshake that never completes) must
+  // not keep the process alive: this timer does not hold the loop open by itself.
+  setTimeout(() => process.exit(), EXIT_GRACE_MS).unref();
 }

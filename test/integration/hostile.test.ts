@@ -112,6 +112,13 @@ describe('the process always ends', () => {
       assert.match(r.stderr, /JK2001 cannot connect to nats:\/\/127\.0\.0\.1:\d+ .*timeout/);
     });
   }
+
+  test('a TLS-first connect to a port that never completes the handshake also ends the process', async () => {
+    const r = await jk(['plan', '-f', manifest('s.yaml', STREAM), '-s', `tls://127.0.0.1:${silentPort}`, '--tlsfirst', '--timeout', '1000']);
+    assert.equal(r.signal, null, `killed by the safety net: the process hung\n${r.stderr}`);
+    assert.equal(r.code, 1, r.stderr);
+    assert.match(r.stderr, /JK2001 /);
+  });
 });
 
 describe('tls:// requires TLS', () => {
