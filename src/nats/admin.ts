@@ -158,7 +158,7 @@ async function connectOptions(s: ConnectionSettings): Promise<NodeConnectionOpti
       opts.pass = fromUrls.pass;
     }
   } catch (e) {
-    throw new JkError('JK2004', { message: `cannot read credentials: ${(e as Error).message}`, fix: 'check the --creds/--nkey file path and its permissions' });
+    throw new JkError('JK2004', { message: `cannot read credentials: ${(e as Error).message}`, fix: 'check the path and permissions of the `creds` / `nkey` file' });
   }
   // tls:// means TLS or nothing: nats.js alone would fall back to plain text on a server without TLS
   if (!s.tls && requiresTls(s.servers)) opts.tls = {} as NodeConnectionOptions['tls'];
@@ -251,8 +251,8 @@ export async function openConnection(s: ConnectionSettings): Promise<NatsConnect
     throw new JkError('JK2001', {
       message: `cannot connect to ${describeSettings(s)}: ${alert ? redactSecrets(alert, s) : timedOut ? `${text}: no NATS answer within ${opts.timeout} ms (is this a NATS client port?)` : text}`,
       fix: alert
-        ? 'give a client certificate and key the server trusts (--tlscert/--tlskey, or cert/key in the nats context) and the CA of the server certificate (--tlsca)'
-        : 'start a local cluster with `jetkeeper up`, or point at a server with -s nats://host:4222 / $NATS_URL / --context',
+        ? 'give a client certificate and key the server trusts (`tlscert` / `tlskey`, or cert/key in the nats context) and the CA of the server certificate (`tlsca`)'
+        : 'start a local cluster with `jetkeeper up`, or point at a server (`server` nats://host:4222, $NATS_URL or a nats `context`)',
       cause: e,
     });
   }

@@ -34,21 +34,23 @@ export async function selectedContext(configDir: string): Promise<string | undef
   }
 }
 
-/** Reads a context by name or by path to a .json file. */
-export async function readContext(nameOrPath: string, configDir: string): Promise<ConnectionSettings> {
-  const file = nameOrPath.endsWith('.json') ? nameOrPath : join(configDir, 'context', `${nameOrPath}.json`);
+/** The settings in a context file's text; JK2004 (without the text: a context may hold a password) when it is not JSON. */
+export function parseContext(text: string, nameOrPath: string, file: string): ConnectionSettings {
   let ctx: NatsContextFile;
   try {
-    ctx = JSON.parse(await readFile(file, 'utf8')) as NatsContextFile;
-  } catch (e) {
+    ctx = JSON.parse(text) as NatsContextFile;
+  } catch {
     // the JSON parser quotes the text around an error, and a context may hold a password or token
-    const why = e instanceof SyntaxError ? 'it is not valid JSON' : ((e as NodeJS.ErrnoException).code ?? (e as Error).message.split('\n')[0]);
-    throw new JkError('JK2004', {
-      message: `cannot read nats context "${nameOrPath}" (${file}): ${why}`,
-      fix: 'list contexts with `nats context ls`, or pass -s nats://host:4222',
-    });
+    throw contextError(nameOrPath, file, 'it is not valid JSON');
   }
   return contextToSettings(ctx, `context ${nameOrPath}`);
+}
+
+export function contextError(nameOrPath: string, file: string, why: string): JkError {
+  return new JkError('JK2004', {
+    message: `cannot read nats context "${nameOrPath}" (${file}): ${why}`,
+    fix: 'list contexts with `nats context ls`, or name the servers to connect to (`server`)',
+  });
 }
 
 export function contextToSettings(ctx: NatsContextFile, origin: string): ConnectionSettings {

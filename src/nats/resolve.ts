@@ -8,7 +8,7 @@
  */
 import { join } from 'node:path';
 import { JkError } from '../errors.js';
-import { contextToSettings, natsConfigDir, type NatsContextFile } from './context.js';
+import { contextError, natsConfigDir, parseContext } from './context.js';
 import { splitServerUrls, type ConnectionSettings } from './settings.js';
 
 export interface ConnectionOptions {
@@ -105,15 +105,12 @@ export function parseTimeout(v: string | number | undefined): number {
 
 function readContextFile(nameOrPath: string, configDir: string, readText: ResolveInput['readText']): ConnectionSettings {
   const file = nameOrPath.endsWith('.json') ? nameOrPath : join(configDir, 'context', `${nameOrPath}.json`);
-  let problem = 'it does not exist';
+  let text: string | undefined;
   try {
-    const text = readText(file);
-    if (text !== undefined) return contextToSettings(JSON.parse(text) as NatsContextFile, `context ${nameOrPath}`);
+    text = readText(file);
   } catch (e) {
-    problem = (e as Error).message.split('\n')[0];
+    throw contextError(nameOrPath, file, (e as NodeJS.ErrnoException).code ?? (e as Error).message.split('\n')[0]);
   }
-  throw new JkError('JK2004', {
-    message: `cannot read nats context "${nameOrPath}" (${file}): ${problem}`,
-    fix: 'list contexts with `nats context ls`, or name the servers to connect to',
-  });
+  if (text === undefined) throw contextError(nameOrPath, file, 'it does not exist');
+  return parseContext(text, nameOrPath, file);
 }

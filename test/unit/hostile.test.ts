@@ -6,7 +6,7 @@
 import { after, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { chmodSync, mkdirSync, mkdtempSync, rmSync, symlinkSync, truncateSync, writeFileSync } from 'node:fs';
+import { chmodSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, truncateSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -14,7 +14,7 @@ import { escapeControl, JkError, type ErrorCode } from '../../src/errors.js';
 import { LIMITS, loadManifests, parseManifests } from '../../src/manifests/load.js';
 import { validateDocuments } from '../../src/manifests/validate.js';
 import { openConnection, splitUrlAuth } from '../../src/nats/admin.js';
-import { readContext } from '../../src/nats/context.js';
+import { resolveConnection } from '../../src/nats/resolve.js';
 import { overlaySettings } from '../../src/nats/overlay.js';
 import { describeSettings, redactSecrets, redactUrl } from '../../src/nats/settings.js';
 import { renderPlanText } from '../../src/plan/render.js';
@@ -318,7 +318,7 @@ describe('no secret in any message', () => {
 
   test('a nats context that is not valid JSON is JK2004 without the text around the error', async () => {
     const ctx = file('ctx.json', '{"url": "nats://127.0.0.1:4222", "password": hunter2-secret}');
-    const e = await asyncErrorOf(() => readContext(ctx, dir));
+    const e = await asyncErrorOf(async () => resolveConnection({ options: { context: ctx }, env: {}, home: dir, readText: (p) => readFileSync(p, 'utf8') }));
     expectCode(e, 'JK2004');
     assert.match(e.message, /not valid JSON/);
     assert.doesNotMatch(shownText(e), /hunter2/);
