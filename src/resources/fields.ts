@@ -172,15 +172,28 @@ function defaultFromApi(d: FieldDef, v: unknown): unknown {
   return nonEmpty(v) ? v : undefined;
 }
 
-/** Spec -> API config, row by row. */
+/** The rows of a table that have an API field, listed once per table (toApiOf runs for every resource of a plan). */
+const apiRows = new WeakMap<FieldTable, readonly (readonly [string, FieldDef])[]>();
+
+function rowsWithApi(table: FieldTable): readonly (readonly [string, FieldDef])[] {
+  let rows = apiRows.get(table);
+  if (!rows) {
+    rows = Object.entries(table).filter(([, d]) => d.api);
+    apiRows.set(table, rows);
+  }
+  return rows;
+}
+
+/** Spec -> API config, row by row (fields that map to undefined are left out). */
 export function toApiOf(table: FieldTable, spec: SpecValues): ApiConfig {
   const out: ApiConfig = {};
-  for (const [name, d] of Object.entries(table)) {
-    if (!d.api) continue;
-    out[d.api] = d.toApi ? d.toApi(spec[name], spec) : defaultToApi(d, spec[name]);
-    for (const also of d.alsoApi ?? []) out[also] = out[d.api];
+  for (const [name, d] of rowsWithApi(table)) {
+    const v = d.toApi ? d.toApi(spec[name], spec) : defaultToApi(d, spec[name]);
+    if (v === undefined) continue;
+    out[d.api!] = v;
+    if (d.alsoApi) for (const also of d.alsoApi) out[also] = v;
   }
-  return compact(out);
+  return out;
 }
 
 /** API config -> the shortest spec that maps back to it, row by row. */

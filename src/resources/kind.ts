@@ -137,13 +137,32 @@ export function normaliseWith(
   optional: readonly string[],
 ): ApiConfig {
   const out: ApiConfig = {};
-  for (const key of [...Object.keys(defaults), ...optional]) {
+  for (const key of knownKeys(defaults, optional)) {
     let v = key === 'metadata' ? userMetadata(config[key]) : config[key];
-    v = pruneEmpty(v);
-    if (isEmpty(v)) v = defaults[key];
+    if (v !== null && typeof v === 'object') {
+      v = pruneEmpty(v);
+      // pruneEmpty left no empty member: an object is empty when it has no key left
+      if (Array.isArray(v) ? v.length === 0 : !hasKeys(v as object)) v = defaults[key];
+    } else if (v === undefined || v === null || v === '') v = defaults[key];
     if (v !== undefined) out[key] = v;
   }
   return out;
+}
+
+function hasKeys(o: object): boolean {
+  for (const _k in o) return true;
+  return false;
+}
+
+/** The keys of `defaults` plus `optional`, computed once per pair (normalise runs twice per resource of a plan). */
+const keyLists = new WeakMap<object, Map<readonly string[], readonly string[]>>();
+
+function knownKeys(defaults: Readonly<Record<string, unknown>>, optional: readonly string[]): readonly string[] {
+  let byOptional = keyLists.get(defaults);
+  if (!byOptional) keyLists.set(defaults, (byOptional = new Map()));
+  let keys = byOptional.get(optional);
+  if (!keys) byOptional.set(optional, (keys = [...Object.keys(defaults), ...optional]));
+  return keys;
 }
 
 /** Structural equality for JSON-like values (key order does not matter). */
