@@ -5,7 +5,6 @@
  * holds a URL loses its user info (`nats://user:***@host`).
  */
 import { pino, type DestinationStream, type Logger } from 'pino';
-import type { ApplyEvent } from './apply/apply.js';
 import type { ReconcileEvent } from './reconcile/reconcile.js';
 import { redactUrl } from './nats/settings.js';
 
@@ -87,8 +86,16 @@ export function createLogger(opts: LoggerOptions): Logger {
   );
 }
 
+/** A change's progress as the executor reports it (ApplyEvent). */
+export interface ChangeEvent {
+  key: string;
+  action: string;
+  status: 'start' | 'done' | 'failed' | 'retry';
+  message?: string;
+}
+
 /** ApplyOptions.onProgress that logs each event: start/done at debug, retry at info, failed at warn. */
-export function logApplyEvents(log: Logger): (e: ApplyEvent) => void {
+export function logApplyEvents(log: Logger): (e: ChangeEvent) => void {
   return (e) => {
     const fields = { resource: e.key, action: e.action, status: e.status, ...(e.message ? { detail: e.message } : {}) };
     if (e.status === 'failed') log.warn(fields, `${e.action} ${e.key} failed`);
