@@ -61,7 +61,9 @@ describe('stream subjects (checkStreamCfg)', () => {
     { name: 'two subjects of one stream overlapping', text: stream('subjects: [orders.a, orders.*]'), code: 'JK1013', field: 'spec.subjects.1', message: 'overlaps with "orders.a"' },
     { name: '[">"] without noAck', text: stream('subjects: [">"]'), code: 'JK1013', field: 'spec.subjects.0', message: 'capturing all subjects requires no-ack to be true' },
     { name: '[">"] with noAck but replicas 3', text: stream('subjects: [">"]', 'noAck: true', 'replicas: 3'), code: 'JK1009', field: 'spec.subjects.0', message: 'capturing all subjects requires replicas of 1' },
-    { name: '$JS.API.> (the JetStream API)', text: stream('subjects: [$JS.API.>]'), code: 'JK1013', field: 'spec.subjects.0', message: 'subjects that overlap with jetstream api require no-ack to be true' },
+    { name: '$JS.API.> (the JetStream API)', text: stream('subjects: [$JS.API.>]'), code: 'JK1013', field: 'spec.subjects.0', message: 'subjects overlap with jetstream api' },
+    { name: '$JS.API.x even with noAck (refused by servers before 2.11)', text: stream('subjects: [$JS.API.x]', 'noAck: true'), code: 'JK1013', field: 'spec.subjects.0', message: 'subjects overlap with jetstream api' },
+    { name: '$JS.FC.> without noAck (2.11+)', text: stream('subjects: [$JS.FC.>]'), code: 'JK1013', field: 'spec.subjects.0', message: 'subjects that overlap with jetstream api require no-ack to be true' },
     { name: '$JSC.x', text: stream('subjects: [$JSC.x]'), code: 'JK1013', field: 'spec.subjects.0', message: 'jetstream api' },
     { name: '$NRG.>', text: stream('subjects: [$NRG.>]'), code: 'JK1013', field: 'spec.subjects.0', message: 'jetstream api' },
     { name: '$SYS.REQ.x (the system API)', text: stream('subjects: [$SYS.REQ.x]'), code: 'JK1013', field: 'spec.subjects.0', message: 'subjects that overlap with system api require no-ack to be true' },
@@ -70,7 +72,7 @@ describe('stream subjects (checkStreamCfg)', () => {
   cases.forEach(check);
 
   const accepted: string[][] = [
-    ['subjects: [$JS.EVENT.x]'], ['subjects: [$SYS.ACCOUNT.x.>]'], ['subjects: [$JS.API.>]', 'noAck: true'],
+    ['subjects: [$JS.EVENT.x]'], ['subjects: [$SYS.ACCOUNT.x.>]'], ['subjects: [$JS.FC.>]', 'noAck: true'],
     ['subjects: [">"]', 'noAck: true'], ['subjects: [orders.*.x, orders.y.z]'],
   ];
   for (const lines of accepted) {

@@ -101,5 +101,5 @@ export const consumerRules: readonly Rule[] = [
   rule('push', 'what a push consumer (deliverSubject) cannot have', 'checkConsumerCfg (10079, 10080, 10083, 10108, 10112)', pushRules),
   rule('pull', 'what a pull consumer (no deliverSubject) cannot have', 'checkConsumerCfg (10086, 10088, 10089)', pullRules),
   rule('start', 'start options the deliver policy ignores', 'consumer map (not sent)', startRules),
-  rule('priority', 'priority group names and the fields a priority policy needs', 'checkConsumerCfg (10161, 10162)', priorityRules),
+  rule('priority', 'priority group names and the fields a priority policy needs', 'checkConsumerCfg (10161, 10162)', priorityRules, '2.11.0'),
 ];

@@ -54,6 +54,11 @@ function subjectRules(s: StreamSpec): RuleIssue[] {
       else if (s.replicas !== 1) out.push(issue(['subjects', i], 'JK1009', 'capturing all subjects requires replicas of 1', 'set replicas: 1 or list narrower subjects'));
       return;
     }
+    // nats-server before 2.11 refuses any subject inside $JS.API.> (noAck or not); 2.11 allows it with noAck
+    if (subjectIsSubsetMatch(subject, '$JS.API.>')) {
+      out.push(issue(['subjects', i], 'JK1013', `${JSON.stringify(subject)}: subjects overlap with jetstream api`, 'choose subjects outside $JS.API. (nats-server before 2.11 refuses them even with noAck)'));
+      return;
+    }
     const reserved = s.noAck ? undefined : reservedIssue(subject);
     if (reserved) out.push(issue(['subjects', i], 'JK1013', `${JSON.stringify(subject)}: ${reserved}`, 'choose subjects outside $JS., $JSC., $NRG. and $SYS., or set noAck: true'));
   });
@@ -178,9 +183,9 @@ export const streamRules: readonly Rule[] = [
   rule('name', 'stream names: no whitespace, ".", "*", ">", "\\", "/", control characters; at most 255 bytes', 'checkStreamCfg isValidAssetName, JSMaxNameLen', (s) => nameIssues(['name'], s.name, 'stream name')),
   rule('description', 'descriptions of at most 4 KiB', 'checkStreamCfg JSMaxDescriptionLen', (s) => descriptionIssues(s.description)),
   rule('metadata', 'metadata of at most 128 KiB', 'checkStreamCfg JSMaxMetadataLen', (s) => metadataIssues(s.metadata)),
-  rule('subjects', 'valid, distinct, non-overlapping subjects; ">" and reserved spaces only with noAck', 'checkStreamCfg (10052)', subjectRules),
+  rule('subjects', 'valid, distinct, non-overlapping subjects; ">" and the $JS., $JSC., $NRG., $SYS. spaces only with noAck (2.11+; before, only $JS.API.> was refused, always)', 'checkStreamCfg (10052)', subjectRules),
   rule('limits', 'maxAge >= 100ms, duplicateWindow in [100ms, maxAge], maxMsgSize an int32, delete marker TTL >= 1s', 'checkStreamCfg (10052)', limitRules),
-  rule('features', 'counters, schedules, async persistence and mirror direct exclude some settings', 'checkStreamCfg, jsStreamCreateRequest (10052)', featureRules),
+  rule('features', 'counters (2.12+), schedules (2.12+), async persistence (2.12+) and mirror direct exclude some settings', 'checkStreamCfg, jsStreamCreateRequest (10052)', featureRules),
   rule('mirror', 'what a mirror cannot have, and a valid origin', 'checkStreamCfg (10143, 10173, 10198, 10186, 10142, 10150-10154)', mirrorRules),
   rule('sources', 'valid, distinct sources', 'checkStreamCfg (10140, 10141, 10144-10147)', sourcesRules),
   rule('transforms', 'valid transform and republish subjects; republish must not feed the stream', 'checkStreamCfg (10155, 10052)', transformRules),
