@@ -33,7 +33,7 @@ function prng(seed: number): () => number {
 }
 
 type Spec = Record<string, unknown>;
-interface Case { stream: Spec; consumers: Spec[]; raw: Record<string, string> }
+interface Case { stream: Spec; consumers: Spec[]; extra: { kind: string; spec: Spec }[]; raw: Record<string, string> }
 interface Mutation { since?: string; apply(c: Case, i: number): void }
 
 const S = (f: (s: Spec, i: number) => void, since?: string): Mutation => ({ since, apply: (c, i) => f(c.stream, i) });
@@ -120,6 +120,15 @@ const streamMutations: Mutation[] = [
   S((s) => { s.firstSequence = 42; }, '2.10.0'),
   S((s) => { s.storage = 'file'; }),
   S((s) => { s.sealed = true; }),
+  // a second stream-backed resource beside the first: overlapping or not, clashing names or not
+  { apply: (c, i) => { c.extra.push({ kind: 'Stream', spec: { name: `T${i}`, subjects: [`c${i}.x`] } }); } },
+  { apply: (c, i) => { c.extra.push({ kind: 'Stream', spec: { name: `T${i}`, subjects: [`t${i}.>`] } }); } },
+  { apply: (c, i) => { c.extra.push({ kind: 'Stream', spec: { name: `T${i}` } }); } },
+  { apply: (c, i) => { c.extra.push({ kind: 'Stream', spec: { name: `c${i}` } }); } },
+  { apply: (c, i) => { c.extra.push({ kind: 'KeyValue', spec: { bucket: `b${i}` } }, { kind: 'Stream', spec: { name: `KV_b${i}`, subjects: [`k${i}.>`] } }); } },
+  { apply: (c, i) => { c.extra.push({ kind: 'KeyValue', spec: { bucket: `b${i}` } }, { kind: 'Stream', spec: { name: `U${i}`, subjects: [`$KV.b${i}.>`] } }); } },
+  { apply: (c, i) => { c.extra.push({ kind: 'KeyValue', spec: { bucket: `b${i}` } }); } },
+  { apply: (c, i) => { c.extra.push({ kind: 'ObjectStore', spec: { bucket: `o${i}` } }); } },
 ];
 
 const consumerMutations: Mutation[] = [
@@ -168,6 +177,7 @@ function generate(rand: () => number, i: number, version: string): Case {
   const c: Case = {
     stream: { name: `S${i}`, subjects: [`c${i}.>`], storage: 'memory' },
     consumers: [],
+    extra: [],
     raw: {},
   };
   const usable = (m: Mutation) => !m.since || compareVersions(version, m.since) >= 0;
@@ -184,7 +194,11 @@ function generate(rand: () => number, i: number, version: string): Case {
 
 function manifest(c: Case): string {
   const doc = (kind: string, name: string, spec: Spec) => stringify({ apiVersion: 'jetstream.nats.io/v1beta2', kind, metadata: { name }, spec });
-  let text = [doc('Stream', 'stream', c.stream), ...c.consumers.map((k, j) => doc('Consumer', `consumer-${j}`, k))].join('---\n');
+  let text = [
+    doc('Stream', 'stream', c.stream),
+    ...c.consumers.map((k, j) => doc('Consumer', `consumer-${j}`, k)),
+    ...c.extra.map((x, j) => doc(x.kind, `extra-${j}`, x.spec)),
+  ].join('---\n');
   for (const [field, raw] of Object.entries(c.raw)) text = text.replace(`@@${field}@@`, raw);
   return text;
 }
@@ -225,7 +239,7 @@ describe('validate accepts => nats-server accepts the create', () => {
   }
 
   async function cleanup(resources: Resource[]): Promise<void> {
-    for (const r of resources) if (r.target?.type === 'stream') await request(`$JS.API.STREAM.DELETE.${r.target.stream}`, {});
+    for (const r of resources) if (r.target?.type === 'stream') await request(`$JS.API.STREAM.DELETE.${kindByName(r.kind)!.toApi(r.spec).name}`, {});
   }
 
   test(`${CASES} generated manifest sets (seed ${SEED})`, async () => {
