@@ -201,3 +201,30 @@ function workQueues(consumers: readonly Resource[], streams: ReadonlyMap<string,
     taken.set(k.streamName, [...others, { c, filters }]);
   }
 }
+
+/** A stream as the server reports it, as far as subject overlaps care. */
+export interface LiveStreamSubjects {
+  name: string;
+  subjects?: readonly string[];
+}
+
+/**
+ * Declared streams (and buckets) whose subjects overlap a live stream of another name on the
+ * same connection (nats-server refuses the create with 10065). For plan, before any write:
+ * `resources` are those of one connection target, `live` the streams read from it.
+ */
+export function liveSubjectConflicts(resources: readonly Resource[], live: readonly LiveStreamSubjects[]): JkError[] {
+  const declared = resources.map(streamOf).filter((s): s is StreamLike => s !== undefined);
+  const names = new Set(declared.map((d) => d.name));
+  const others = live.filter((l) => !names.has(l.name));
+  const out: JkError[] = [];
+  for (const d of declared) {
+    for (const l of others) {
+      const clash = overlap({ r: d.r, name: l.name, subjects: (l.subjects ?? []).map((subject) => ({ subject, path: [] })) }, d);
+      if (!clash) continue;
+      out.push(err(d.r, 'JK1015', clash.path, `subjects overlap with an existing stream: ${JSON.stringify(clash.subject)} overlaps ${JSON.stringify(clash.other)} of the live stream ${l.name}`, `give this stream its own subjects, or change or delete the stream ${l.name} first (nats-server refuses overlaps with 10065)`));
+      break;
+    }
+  }
+  return out;
+}

@@ -21,8 +21,10 @@ export const requiredDuration = () => z.string().superRefine(durationIssue);
 
 function durationIssue(s: string, ctx: z.RefinementCtx): void {
   const r = parseDuration(s);
-  if ('error' in r) ctx.addIssue({ code: 'custom', message: r.error, params: { code: 'JK1007' } });
-  else if (r.ns < 0) ctx.addIssue({ code: 'custom', message: `"${s}" is negative`, params: { code: 'JK1007' } });
+  if ('error' in r) {
+    const fix = s.trim() !== s && s.trim() ? `write ${JSON.stringify(s.trim())}, without spaces or line breaks (Go and NACK refuse them)` : undefined;
+    ctx.addIssue({ code: 'custom', message: r.error, params: { code: 'JK1007', fix } });
+  } else if (r.ns < 0) ctx.addIssue({ code: 'custom', message: `"${s}" is negative`, params: { code: 'JK1007' } });
 }
 
 /** An RFC3339 timestamp ("2026-01-02T15:04:05Z") that is a real instant (Go time.Parse rules). */

@@ -138,6 +138,11 @@ describe('numbers and durations', () => {
   ];
   cases.forEach(check);
 
+  test('a padded duration gets the fix with the trimmed value', () => {
+    const [e] = validate(stream('maxAge: " 5s"')).errors;
+    assert.equal(e.fix, 'write "5s", without spaces or line breaks (Go and NACK refuse them)');
+  });
+
   test('the error for 9007199254740993 never shows ...992', () => {
     const [e] = validate(stream('maxBytes: 9007199254740993')).errors;
     assert.ok(!e.format().includes('9007199254740992'), e.format());
@@ -408,4 +413,18 @@ test('every rule has an id, a summary and the server place that enforces it', ()
     }
   }
   assert.ok(ids.size >= 20);
+});
+
+describe('liveSubjectConflicts (for plan, before any write)', () => {
+  test('a declared stream overlapping a live stream of another name is JK1015 at its subject', async () => {
+    const { liveSubjectConflicts } = await import('../../src/manifests/cross.js');
+    const r = validate([stream('subjects: [orders.>]'), doc('KeyValue', 'cfg', ['bucket: cfg'])].join('---\n'));
+    const errors = liveSubjectConflicts(r.resources, [
+      { name: 'ORDERS', subjects: ['orders.>'] }, // the same stream: an update, not a clash
+      { name: 'LEGACY', subjects: ['orders.eu.*'] },
+      { name: 'KV_cfg', subjects: ['$KV.cfg.>'] },
+    ]);
+    assert.deepEqual(errors.map((e) => [e.code, e.resource, e.field, e.at?.line]), [['JK1015', 'Stream/orders', 'spec.subjects.0', 7]]);
+    assert.match(errors[0].message, /overlaps "orders.eu.\*" of the live stream LEGACY/);
+  });
 });
