@@ -34,7 +34,7 @@ export const timestamp = () =>
     if (problem) ctx.addIssue({ code: 'custom', message: problem, params: { code: 'JK1005', fix: 'write an RFC3339 timestamp such as 2026-01-02T15:04:05Z' } });
   });
 
-const RFC3339 = /^(\d{4})-(\d{2})-(\d{2})[Tt](\d{2}):(\d{2}):(\d{2})(\.\d+)?([Zz]|([+-])(\d{2}):(\d{2}))$/;
+const RFC3339 = /^(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2}):(\d{2})(\.\d+)?(Z|([+-])(\d{2}):(\d{2}))$/;
 
 /** Why a string is not an RFC3339 instant (undefined when it is one). */
 export function timestampProblem(s: string): string | undefined {
