@@ -129,6 +129,14 @@ const streamMutations: Mutation[] = [
   { apply: (c, i) => { c.extra.push({ kind: 'KeyValue', spec: { bucket: `b${i}` } }, { kind: 'Stream', spec: { name: `U${i}`, subjects: [`$KV.b${i}.>`] } }); } },
   { apply: (c, i) => { c.extra.push({ kind: 'KeyValue', spec: { bucket: `b${i}` } }); } },
   { apply: (c, i) => { c.extra.push({ kind: 'ObjectStore', spec: { bucket: `o${i}` } }); } },
+  { apply: (c, i) => { c.extra.push({ kind: 'ObjectStore', spec: { bucket: `o${i}`, ttl: '10ms' } }); } },
+  { apply: (c, i) => { c.extra.push({ kind: 'KeyValue', spec: { bucket: `b${i}`, ttl: '50ms' } }); } },
+  { apply: (c, i) => { c.extra.push({ kind: 'KeyValue', spec: { bucket: `b${i}`, ttl: '1s', history: 5 } }); } },
+  { apply: (c, i) => { c.extra.push({ kind: 'KeyValue', spec: { bucket: `b${i}`, republish: { source: `$KV.b${i}.>`, destination: `$KV.b${i}.x` } } }); } },
+  { apply: (c, i) => { c.extra.push({ kind: 'KeyValue', spec: { bucket: `b${i}`, republish: { source: `$KV.b${i}.>`, destination: `r${i}.>` } } }); } },
+  { apply: (c, i) => { c.extra.push({ kind: 'KeyValue', spec: { bucket: `b${i}`, sources: [{ name: `a.${i}` }] } }); } },
+  { apply: (c, i) => { c.extra.push({ kind: 'KeyValue', spec: { bucket: `b${i}`, sources: [{ name: `a${i}` }] } }); } },
+  { apply: (c, i) => { c.extra.push({ kind: 'KeyValue', spec: { bucket: `b${i}`, description: 'd'.repeat(4097) } }); } },
 ];
 
 const consumerMutations: Mutation[] = [
@@ -212,6 +220,11 @@ describe('validate accepts => nats-server accepts the create', () => {
     cluster = await startTestCluster(1);
     nc = await connect({ servers: cluster.urls });
     version = nc.info?.version ?? version;
+    // One file stream that stays for the whole run and stores no subject (a mirror of nothing):
+    // without it, deleting the last stream removes the account's store directory while the next
+    // create makes it again, and the server sometimes fails that create (10049, a store race).
+    const keeper = await request('$JS.API.STREAM.CREATE.KEEPER', { name: 'KEEPER', storage: 'file', mirror: { name: 'NOTHING' } });
+    assert.equal(keeper.error, undefined);
   });
 
   after(async () => {

@@ -95,6 +95,7 @@ describe('names (isValidAssetName, JSMaxNameLen)', () => {
     { name: 'a durable name over 255 bytes', text: consumer().replace('durableName: worker', `durableName: ${long}`), code: 'JK1014', field: 'spec.durableName', message: 'at most 255 bytes' },
     { name: 'a bucket whose stream KV_<bucket> is over 255 bytes', text: doc('KeyValue', 'kv', [`bucket: ${'b'.repeat(253)}`]), code: 'JK1014', field: 'spec.bucket', message: 'KV_<bucket> has 256 bytes' },
     { name: 'an object store whose stream OBJ_<bucket> is over 255 bytes', text: doc('ObjectStore', 'ob', [`bucket: ${'b'.repeat(252)}`]), code: 'JK1014', field: 'spec.bucket', message: 'OBJ_<bucket> has 256 bytes' },
+    { name: 'a KeyValue sourcing a bucket with "." in its name', text: doc('KeyValue', 'kv', ['bucket: b', 'sources: [{name: a.b}]']), code: 'JK1014', field: 'spec.sources.0.name', message: 'sourced bucket stream "KV_a.b"' },
     { name: 'a source stream name with "."', text: stream('sources: [{name: A.B}]'), code: 'JK1014', field: 'spec.sources.0.name', message: 'sourced stream name' },
     {
       name: 'a metadata.name Kubernetes refuses in a namespaced manifest',
@@ -134,6 +135,9 @@ describe('numbers and durations', () => {
     { name: 'optStartTime on the 30th of February', text: consumer('deliverPolicy: byStartTime', 'optStartTime: "2026-02-30T10:00:00Z"'), code: 'JK1005', field: 'spec.optStartTime', message: 'day 30 is out of range (01 to 28)' },
     { name: 'a source optStartTime at 24:00', text: stream('sources: [{name: A, optStartTime: "2026-01-02T24:00:00Z"}]'), code: 'JK1005', field: 'spec.sources.0.optStartTime', message: 'out of range' },
     { name: 'subjectDeleteMarkerTtl below 1s', text: stream('allowMsgTtl: true', 'subjectDeleteMarkerTtl: 500ms'), code: 'JK1005', field: 'spec.subjectDeleteMarkerTtl', message: 'subject delete marker TTL must be at least 1 second' },
+    { name: 'a KeyValue ttl below 100ms', text: doc('KeyValue', 'kv', ['bucket: b', 'ttl: 50ms']), code: 'JK1005', field: 'spec.ttl', message: 'max age needs to be >= 100ms' },
+    { name: 'an ObjectStore ttl below 100ms', text: doc('ObjectStore', 'ob', ['bucket: b', 'ttl: 10ms']), code: 'JK1005', field: 'spec.ttl', message: 'max age needs to be >= 100ms' },
+    { name: 'a KeyValue republishing into itself', text: doc('KeyValue', 'kv', ['bucket: b', 'republish: {source: $KV.b.>, destination: $KV.b.copy}']), code: 'JK1009', field: 'spec.republish.destination', message: 'forms a cycle' },
     { name: 'an empty backoff step', text: consumer('backoff: ["1s", ""]'), code: 'JK1007', field: 'spec.backoff.1', message: 'empty duration' },
   ];
   cases.forEach(check);
