@@ -125,7 +125,7 @@ export function checkCrossResources(resources: readonly Resource[], errors: JkEr
     const consumers = group.filter((r) => r.kind === 'Consumer');
     for (const c of consumers) {
       const stream = byName.get((c.spec as ConsumerSpec).streamName);
-      if (stream) errors.push(...consumerInStream(c, stream));
+      if (stream) errors.push(...consumerInStream(c, stream, byName));
     }
     workQueues(consumers, byName, errors);
   }
@@ -138,7 +138,7 @@ function nanos(d: string | undefined): number {
 }
 
 /** A consumer against its declared stream: replicas, limits, filters, delivery cycle. */
-function consumerInStream(c: Resource, stream: Resource): JkError[] {
+function consumerInStream(c: Resource, stream: Resource, streams: ReadonlyMap<string, Resource>): JkError[] {
   const s = stream.spec as StreamSpec;
   const k = c.spec as ConsumerSpec;
   const out: JkError[] = [];
@@ -156,22 +156,37 @@ function consumerInStream(c: Resource, stream: Resource): JkError[] {
   if (k.deliverSubject && (s.subjects ?? []).some((subj) => isValidSubject(subj) && isValidSubject(k.deliverSubject!) && subjectIsSubsetMatch(k.deliverSubject!, subj))) {
     out.push(err(c, 'JK1009', ['deliverSubject'], `consumer deliver subject forms a cycle: ${sref} stores ${k.deliverSubject}`, 'deliver to a subject the stream does not store'));
   }
-  out.push(...filtersInStream(c, k, s, sref));
+  out.push(...filtersInStream(c, k, knownSubjects(s, streams), sref));
   return out;
 }
 
 /**
- * nats-server up to 2.9 refuses a filter outside the stream's subjects (10093); 2.10 and newer
- * accept it, but the consumer never receives a message. Streams whose subjects are not all known
- * (sources, mirror, transform) are not checked.
+ * The subjects a stream's consumers can see, when the input tells them all: its own, plus those
+ * of the streams it mirrors or sources when they are declared beside it (as nats-server 2.9
+ * gathers them). undefined when not all are known (external or undeclared origins, transforms).
  */
-function filtersInStream(c: Resource, k: ConsumerSpec, s: StreamSpec, sref: string): JkError[] {
-  if (s.mirror || s.sources?.length || s.subjectTransform) return [];
-  const subjects = s.subjects?.length ? s.subjects : [s.name];
+function knownSubjects(s: StreamSpec, streams: ReadonlyMap<string, Resource>): string[] | undefined {
+  if (s.subjectTransform) return undefined;
+  const origins = [...(s.mirror ? [s.mirror] : []), ...(s.sources ?? [])];
+  const out = s.subjects?.length ? [...s.subjects] : origins.length ? [] : [s.name];
+  for (const o of origins) {
+    const origin = streams.get(o.name)?.spec as StreamSpec | undefined;
+    if (!origin || o.externalApiPrefix || o.domain || o.subjectTransforms?.length || origin.mirror || origin.sources?.length || origin.subjectTransform) return undefined;
+    out.push(...(o.filterSubject ? [o.filterSubject] : origin.subjects?.length ? origin.subjects : [origin.name]));
+  }
+  return out;
+}
+
+/**
+ * nats-server up to 2.9 refuses a filter outside the subjects the stream can hold (10093); 2.10
+ * and newer accept it, but the consumer never receives a message. Checked when those subjects
+ * are known.
+ */
+function filtersInStream(c: Resource, k: ConsumerSpec, subjects: string[] | undefined, sref: string): JkError[] {
+  if (!subjects?.length || subjects.some((subj) => !isValidSubject(subj))) return [];
   const out: JkError[] = [];
-  const filters = consumerFilters(k);
-  filters.forEach((f, i) => {
-    if (!isValidSubject(f) || subjects.some((subj) => !isValidSubject(subj))) return;
+  consumerFilters(k).forEach((f, i) => {
+    if (!isValidSubject(f)) return;
     const inside = subjects.some((subj) => subjectIsSubsetMatch(f, subj) || subjectIsSubsetMatch(subj, f));
     if (!inside) {
       const path: FieldPath = k.filterSubject ? ['filterSubject'] : ['filterSubjects', i];

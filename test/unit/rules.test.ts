@@ -191,9 +191,18 @@ describe('stream features, mirrors and sources', () => {
     { name: 'an external delivery prefix with wildcards', text: stream('sources: [{name: A, externalApiPrefix: $JS.hub.API, externalDeliverPrefix: deliver.*}]'), code: 'JK1013', field: 'spec.sources.0.externalDeliverPrefix', message: 'must not contain wildcards' },
     { name: 'an external api prefix that is the local API', text: stream('sources: [{name: A, externalApiPrefix: $JS.API}]'), code: 'JK1013', field: 'spec.sources.0.externalApiPrefix', message: 'must not overlap with $JS.API' },
     { name: 'a republish destination feeding the stream', text: stream('subjects: [orders.>]', 'republish: {source: orders.>, destination: orders.copy}'), code: 'JK1009', field: 'spec.republish.destination', message: 'republish destination forms a cycle' },
+    { name: 'a republish whose transform the server cannot build (> to a literal)', text: stream('subjects: [orders.>]', 'republish: {source: orders.>, destination: copy.x}'), code: 'JK1013', field: 'spec.republish.destination', message: "stream configuration for republish with transform from 'orders.>' to 'copy.x' not valid" },
+    { name: 'a republish without source (">") to a literal', text: stream('subjects: [orders.>]', 'republish: {destination: copy.x}'), code: 'JK1013', field: 'spec.republish.destination', message: '">" must end both' },
+    { name: 'a stream transform to a "*" destination', text: stream('subjectTransform: {source: "a.*", dest: "b.*"}'), code: 'JK1013', field: 'spec.subjectTransform.dest', message: 'cannot contain "*"' },
+    { name: 'a source transform naming a wildcard the source lacks', text: stream('sources: [{name: A, subjectTransforms: [{source: "a.*", dest: "b.{{wildcard(2)}}"}]}]'), code: 'JK1013', field: 'spec.sources.0.subjectTransforms.0.dest', message: 'does not have' },
     { name: 'an invalid subject transform source', text: stream('subjectTransform: {source: "a b", dest: c}'), code: 'JK1013', field: 'spec.subjectTransform.source', message: 'stream transform source' },
   ];
   cases.forEach(check);
+
+  test('transforms the server builds are accepted', () => {
+    const ok = stream('subjects: [orders.>]', 'subjectTransform: {source: "orders.*.>", dest: "o.{{wildcard(1)}}.$1.>"}', 'republish: {source: "orders.*", destination: "copy.{{partition(3,1)}}"}');
+    assert.deepEqual(validate(ok).errors.map((e) => e.format()), []);
+  });
 
   test('creating a sealed stream is a warning (only an existing stream can be sealed)', () => {
     const r = validate(stream('sealed: true'));
@@ -302,6 +311,21 @@ describe('rules between resources of one input', () => {
       doc('Consumer', 'second', ['streamName: ORDERS', 'durableName: second', 'ackPolicy: explicit', 'filterSubjects: [orders.us.>]']),
     ].join('---\n');
     assert.deepEqual(validate(text).errors.map((e) => e.format()), []);
+  });
+
+  test('a filter on a stream that sources a declared stream may use the sourced subjects', () => {
+    const text = [
+      doc('Stream', 'events', ['name: EVENTS', 'subjects: [ev.>]']),
+      doc('Stream', 'agg', ['name: AGG', 'sources: [{name: EVENTS}]']),
+      doc('Consumer', 'agg-a', ['streamName: AGG', 'durableName: a', 'filterSubject: ev.a']),
+      doc('Consumer', 'agg-b', ['streamName: AGG', 'durableName: b', 'filterSubject: other.b']),
+    ].join('---\n');
+    assert.deepEqual(validate(text).errors.map((e) => [e.resource, e.field]), [['Consumer/agg-b', 'spec.filterSubject']]);
+  });
+
+  test('a filter on a stream sourcing an undeclared stream is not checked', () => {
+    const text = [doc('Stream', 'agg', ['name: AGG', 'sources: [{name: ELSEWHERE}]']), doc('Consumer', 'agg-a', ['streamName: AGG', 'durableName: a', 'filterSubject: ev.a'])].join('---\n');
+    assert.deepEqual(validate(text).errors, []);
   });
 
   test('a wider filter that still matches the stream (orders.> on orders.eu.*) is accepted', () => {

@@ -1,7 +1,7 @@
 /** What nats-server refuses in a KeyValue bucket beyond its shape (the bucket is the stream KV_<bucket>). */
 import { parseDuration } from '../duration.js';
 import { descriptionIssues, issue, nameIssues, subjectIssues, type RuleIssue, type SpecRule } from '../rules.js';
-import { byteLength, isValidSubject, MAX_NAME_BYTES, subjectsCollide } from '../subjects.js';
+import { byteLength, isValidSubject, MAX_NAME_BYTES, subjectsCollide, transformProblem } from '../subjects.js';
 import type { KeyValueSpec } from './schema.js';
 
 /** The stream name of a bucket (`KV_`/`OBJ_` + bucket) must fit nats-server's JSMaxNameLen. */
@@ -33,6 +33,8 @@ function republishIssues(s: KeyValueSpec): RuleIssue[] {
     out.push(issue(['republish', 'destination'], 'JK1013', `republish destination ${JSON.stringify(r.destination)} is not a valid subject`, 'write tokens separated by single dots'));
   } else if (!s.mirror && subjectsCollide(r.destination, `$KV.${s.bucket}.>`)) {
     out.push(issue(['republish', 'destination'], 'JK1009', 'stream configuration for republish destination forms a cycle', `republish outside $KV.${s.bucket}.>`));
+  } else if (!out.length && transformProblem(r.source, r.destination)) {
+    out.push(issue(['republish', 'destination'], 'JK1013', `stream configuration for republish with transform from '${r.source || '>'}' to '${r.destination}' not valid: ${transformProblem(r.source, r.destination)}`, 'keep the wildcards of the source in the destination'));
   }
   return out;
 }

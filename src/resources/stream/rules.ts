@@ -7,7 +7,7 @@ import {
   descriptionIssues, issue, metadataIssues, nameIssues, subjectIssues, subjectListIssues, type RuleIssue, type SpecPath,
   type SpecRule,
 } from '../rules.js';
-import { isLiteralSubject, isValidSubject, subjectIsSubsetMatch, subjectsCollide } from '../subjects.js';
+import { isLiteralSubject, isValidSubject, subjectIsSubsetMatch, subjectsCollide, transformProblem } from '../subjects.js';
 import type { StreamSourceSpec } from '../common.js';
 import type { StreamSpec } from './schema.js';
 
@@ -126,7 +126,11 @@ function sourceIssues(path: SpecPath, src: StreamSourceSpec, what: 'mirror' | 's
   if (src.filterSubject && transforms.length) {
     out.push(issue([...path, 'filterSubject'], 'JK1009', `${what} with multiple subject transforms cannot also have a single subject filter`, 'move the filter into subjectTransforms'));
   }
-  transforms.forEach((t, i) => out.push(...subjectIssues([...path, 'subjectTransforms', i, 'source'], t.source, `${what} transform source`)));
+  transforms.forEach((t, i) => {
+    const before = out.length;
+    out.push(...subjectIssues([...path, 'subjectTransforms', i, 'source'], t.source, `${what} transform source`));
+    if (out.length === before) out.push(...transformIssues([...path, 'subjectTransforms', i, 'dest'], t.source, t.dest, `${what} transform`));
+  });
   const sources = transforms.map((t) => t.source);
   sources.forEach((a, i) => {
     if (sources.some((b, j) => j !== i && isValidSubject(a) && isValidSubject(b) && subjectsCollide(a, b))) {
@@ -166,15 +170,26 @@ function sourcesRules(s: StreamSpec): RuleIssue[] {
   return out;
 }
 
+/** A transform the server cannot build (NewSubjectTransform), at its destination. */
+function transformIssues(path: SpecPath, src: string | undefined, dest: string | undefined, what: string): RuleIssue[] {
+  const problem = transformProblem(src, dest);
+  return problem ? [issue(path, 'JK1013', `${what} from '${src || '>'}' to '${dest}' not valid: ${problem}`, 'keep the wildcards of the source in the destination: orders.*.> -> archive.{{wildcard(1)}}.>')] : [];
+}
+
 function transformRules(s: StreamSpec): RuleIssue[] {
-  const out = subjectIssues(['subjectTransform', 'source'], s.subjectTransform?.source, 'stream transform source');
+  const t = s.subjectTransform;
+  const out = subjectIssues(['subjectTransform', 'source'], t?.source, 'stream transform source');
+  if (t && !out.length) out.push(...transformIssues(['subjectTransform', 'dest'], t.source, t.dest, 'stream transform'));
   const r = s.republish;
   if (!r) return out;
-  out.push(...subjectIssues(['republish', 'source'], r.source, 'republish source'));
+  const sourceIssues = subjectIssues(['republish', 'source'], r.source, 'republish source');
+  out.push(...sourceIssues);
   const dest = r.destination.replace(/\{\{[^}]*\}\}/g, 'x');
   if (!isValidSubject(dest)) out.push(issue(['republish', 'destination'], 'JK1013', `republish destination ${JSON.stringify(r.destination)} is not a valid subject`, 'write tokens separated by single dots'));
   else if ((s.subjects ?? []).some((subj) => isValidSubject(subj) && subjectsCollide(r.destination, subj))) {
     out.push(issue(['republish', 'destination'], 'JK1009', 'stream configuration for republish destination forms a cycle', 'republish to subjects this stream does not store'));
+  } else if (!sourceIssues.length) {
+    out.push(...transformIssues(['republish', 'destination'], r.source, r.destination, 'stream configuration for republish with transform'));
   }
   return out;
 }
