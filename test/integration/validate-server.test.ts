@@ -1,8 +1,9 @@
 /**
  * Property: what validate accepts, a real nats-server accepts. A seeded generator builds a few
- * hundred Stream (+ Consumer) manifests from a valid base and valid or invalid mutations; every
- * set that validates is created on one single server with the raw JetStream API (the config
- * jetkeeper would send), and the server must accept each create. Mutations of fields newer than
+ * hundred Stream (+ Consumer, KeyValue, ObjectStore) manifests from a valid base and valid or
+ * invalid mutations; every set that validates is created on one single server with the config
+ * jetkeeper would send, through the same nats.js calls apply makes (so the client's own checks
+ * count too), and each create must be accepted. Mutations of fields newer than
  * the server under test are left out (run it against Debian's 2.9.10 with
  * JETKEEPER_TEST_NATS_SERVER). A set that validate only warns about for a create (sealed: the
  * server seals existing streams only) is not sent. No timing assertions.
@@ -11,6 +12,7 @@ import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { stringify } from 'yaml';
 import { connect, type NatsConnection } from '@nats-io/transport-node';
+import { jetstreamManager, type ConsumerConfig, type JetStreamManager, type StreamConfig } from '@nats-io/jetstream';
 import { parseManifests } from '../../src/manifests/load.js';
 import { validateDocuments, type Resource } from '../../src/manifests/validate.js';
 import { compareVersions, kindByName } from '../../src/resources/index.js';
@@ -143,8 +145,9 @@ const streamMutations: Mutation[] = [
   { apply: (c, i) => { c.extra.push({ kind: 'KeyValue', spec: { bucket: `b${i}`, ttl: '1s', history: 5 } }); } },
   { apply: (c, i) => { c.extra.push({ kind: 'KeyValue', spec: { bucket: `b${i}`, republish: { source: `$KV.b${i}.>`, destination: `$KV.b${i}.x` } } }); } },
   { apply: (c, i) => { c.extra.push({ kind: 'KeyValue', spec: { bucket: `b${i}`, republish: { source: `$KV.b${i}.>`, destination: `r${i}.>` } } }); } },
-  { apply: (c, i) => { c.extra.push({ kind: 'KeyValue', spec: { bucket: `b${i}`, sources: [{ name: `a.${i}` }] } }); } },
-  { apply: (c, i) => { c.extra.push({ kind: 'KeyValue', spec: { bucket: `b${i}`, sources: [{ name: `a${i}` }] } }); } },
+  // a sourced bucket maps its keys with a subject transform (2.10+)
+  { since: '2.10.0', apply: (c, i) => { c.extra.push({ kind: 'KeyValue', spec: { bucket: `b${i}`, sources: [{ name: `a.${i}` }] } }); } },
+  { since: '2.10.0', apply: (c, i) => { c.extra.push({ kind: 'KeyValue', spec: { bucket: `b${i}`, sources: [{ name: `a${i}` }] } }); } },
   { apply: (c, i) => { c.extra.push({ kind: 'KeyValue', spec: { bucket: `b${i}`, description: 'd'.repeat(4097) } }); } },
 ];
 
@@ -170,6 +173,10 @@ const consumerMutations: Mutation[] = [
   C((k, i) => { k.deliverSubject = `out${i}`; k.flowControl = true; k.heartbeatInterval = '2s'; }),
   C((k, i) => { k.deliverSubject = `out${i}`; k.ackPolicy = 'none'; k.maxAckPending = 10; }),
   C((k, i) => { k.deliverSubject = `c${i}.push`; }),
+  C((k, i) => { k.deliverSubject = `out${i}`; k.deliverGroup = 'g'; }),
+  C((k, i) => { k.deliverSubject = `out${i}`; k.deliverGroup = 'g'; k.heartbeatInterval = '5s'; }),
+  C((k, i) => { k.deliverSubject = `out${i}`; k.deliverGroup = 'g'; k.flowControl = true; k.heartbeatInterval = '5s'; }),
+  C((k) => { k.deliverGroup = 'g'; }),
   C((k) => { k.ackPolicy = 'none'; }),
   C((k) => { k.ackWait = ''; }),
   C((k) => { k.ackWait = '10s'; }),
@@ -186,6 +193,8 @@ const consumerMutations: Mutation[] = [
   C((k) => { k.description = 'd'.repeat(4097); }),
   C((k) => { k.priorityPolicy = 'overflow'; k.priorityGroups = ['this-name-is-too-long-for-a-group']; }, '2.11.0'),
   C((k) => { k.priorityPolicy = 'overflow'; k.priorityGroups = ['g1']; }, '2.11.0'),
+  C((k) => { k.priorityPolicy = 'overflow'; k.priorityGroups = ['a/b']; }, '2.11.0'),
+  C((k) => { k.priorityPolicy = 'pinned_client'; k.priorityGroups = ['g=1']; k.pinnedTtl = '2m'; }, '2.11.0'),
   { apply: (c, i) => { c.consumers.push({ streamName: c.stream.name, durableName: `e${i}`, ackPolicy: 'explicit' }); } },
   { apply: (c, i) => { c.consumers.push({ streamName: c.stream.name, durableName: `e${i}`, ackPolicy: 'explicit', filterSubject: `c${i}.b` }); } },
 ];
@@ -223,12 +232,14 @@ function manifest(c: Case): string {
 describe('validate accepts => nats-server accepts the create', () => {
   let cluster: LocalCluster;
   let nc: NatsConnection;
+  let jsm: JetStreamManager;
   let version = '0.0.0';
 
   before(async () => {
     cluster = await startTestCluster(1);
     nc = await connect({ servers: cluster.urls });
     version = nc.info?.version ?? version;
+    jsm = await jetstreamManager(nc);
     // One file stream that stays for the whole run and stores no subject (a mirror of nothing):
     // without it, deleting the last stream removes the account's store directory while the next
     // create makes it again, and the server sometimes fails that create (10049, a store race).
@@ -246,16 +257,19 @@ describe('validate accepts => nats-server accepts the create', () => {
     return m.json();
   }
 
-  /** Creates every resource of a validated set; the server's refusals, in words. */
+  /** Creates every resource of a validated set as apply does; the refusals, in words. */
   async function create(resources: Resource[]): Promise<string[]> {
     const refused: string[] = [];
     for (const r of resources) {
       const config = kindByName(r.kind)!.toApi(r.spec);
       const t = r.target!;
-      const res = t.type === 'stream'
-        ? await request(`$JS.API.STREAM.CREATE.${t.stream}`, config)
-        : await request(`$JS.API.CONSUMER.DURABLE.CREATE.${t.stream}.${t.consumer}`, { stream_name: t.stream, config });
-      if (res.error) refused.push(`${r.key}: ${res.error.err_code} ${res.error.description}`);
+      try {
+        if (t.type === 'stream') await jsm.streams.add(config as unknown as StreamConfig);
+        else await jsm.consumers.add(t.stream, config as unknown as ConsumerConfig, { action: 'create' } as never);
+      } catch (e) {
+        const api = e as { api_error?: { err_code?: number }; message?: string };
+        refused.push(`${r.key}: ${api.api_error?.err_code ?? 'client'} ${api.message}`);
+      }
     }
     return refused;
   }

@@ -225,6 +225,9 @@ describe('consumer options the server forbids for its mode (checkConsumerCfg)', 
     { name: 'an invalid filterSubject (orders..x)', text: consumer('filterSubject: orders..x'), code: 'JK1013', field: 'spec.filterSubject', message: 'empty token' },
     { name: 'overlapping filterSubjects', text: consumer('filterSubjects: [orders.a, orders.*]'), code: 'JK1013', field: 'spec.filterSubjects.1', message: 'consumer subject filters cannot overlap' },
     { name: 'the same filter twice', text: consumer('filterSubjects: [orders.a, orders.a]'), code: 'JK1013', field: 'spec.filterSubjects.1', message: 'cannot overlap' },
+    { name: 'heartbeats with a deliver group (the NATS client refuses it)', text: consumer('deliverSubject: out', 'deliverGroup: g', 'heartbeatInterval: 5s'), code: 'JK1009', field: 'spec.heartbeatInterval', message: 'mutually exclusive' },
+    { name: 'flow control with a deliver group', text: consumer('deliverSubject: out', 'deliverGroup: g', 'flowControl: true', 'heartbeatInterval: 5s'), code: 'JK1009', field: 'spec.flowControl', message: 'mutually exclusive' },
+    { name: 'a "/" in a priority group (the NATS client refuses it)', text: consumer('priorityPolicy: overflow', 'priorityGroups: [a/b]'), code: 'JK1014', field: 'spec.priorityGroups.0', message: 'priority group "a/b"' },
     { name: 'an invalid priority group name', text: consumer('priorityPolicy: overflow', 'priorityGroups: [this-name-is-too-long]'), code: 'JK1014', field: 'spec.priorityGroups.0', message: 'may not exceed 16 characters' },
   ];
   cases.forEach(check);
