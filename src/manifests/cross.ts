@@ -128,6 +128,7 @@ export function checkCrossResources(resources: readonly Resource[], errors: JkEr
       if (stream) errors.push(...consumerInStream(c, stream, byName));
     }
     workQueues(consumers, byName, errors);
+    sourceCycles(streams.filter((s) => s.r.kind === 'Stream').map((s) => s.r), byName, errors);
   }
 }
 
@@ -194,6 +195,46 @@ function filtersInStream(c: Resource, k: ConsumerSpec, subjects: string[] | unde
     }
   });
   return out;
+}
+
+/**
+ * nats-server's cycle check at create (checkStreamCfg "detected cycle"): walking the streams
+ * this one is fed by, a mirror or source back to an already visited stream is a cycle. (2.10
+ * and newer let a source through when its filter misses the subjects of the stream holding it;
+ * 2.9 refuses every ring, so this does too.) Only declared streams are known; reported at the
+ * later stream of a ring.
+ */
+function createsCycle(start: StreamSpec, byName: ReadonlyMap<string, Resource>, declaredBefore: (name: string) => boolean): boolean {
+  const visited = new Set<string>();
+  const todo: StreamSpec[] = [start];
+  while (todo.length) {
+    const cfg = todo.shift()!;
+    visited.add(cfg.name);
+    for (const src of cfg.sources ?? []) {
+      if (src.externalApiPrefix || src.domain) continue;
+      if (visited.has(src.name)) return true;
+      else if (declaredBefore(src.name)) todo.push(byName.get(src.name)!.spec as StreamSpec);
+    }
+    const m = cfg.mirror;
+    if (m && !m.externalApiPrefix && !m.domain) {
+      if (visited.has(m.name)) return true;
+      if (declaredBefore(m.name)) todo.push(byName.get(m.name)!.spec as StreamSpec);
+    }
+  }
+  return false;
+}
+
+function sourceCycles(streams: readonly Resource[], byName: ReadonlyMap<string, Resource>, errors: JkError[]): void {
+  const order = new Map(streams.map((r, i) => [(r.spec as StreamSpec).name, i]));
+  streams.forEach((r, i) => {
+    const spec = r.spec as StreamSpec;
+    // a stream is created after those declared before it; self-references are a spec rule
+    const before = (name: string) => name !== spec.name && (order.get(name) ?? Infinity) < i;
+    const self = spec.mirror?.name === spec.name || (spec.sources ?? []).some((src) => src.name === spec.name);
+    if (!self && createsCycle(spec, byName, before)) {
+      errors.push(err(r, 'JK1009', spec.mirror ? ['mirror'] : ['sources'], `detected cycle: Stream/${r.name} is fed by streams that it feeds itself`, 'break the ring of mirrors and sources, or filter the sources apart'));
+    }
+  });
 }
 
 /** Work-queue streams: explicit acks, deliver all, one consumer per subject (10098-10101). */

@@ -307,6 +307,20 @@ describe('rules between resources of one input', () => {
   ];
   cases.forEach(check);
 
+  test('two streams sourcing each other are a cycle, reported once at the later one', () => {
+    const text = [doc('Stream', 'a', ['name: A', 'subjects: [a.>]', 'sources: [{name: B}]']), doc('Stream', 'b', ['name: B', 'subjects: [b.>]', 'sources: [{name: A}]'])].join('---\n');
+    assert.deepEqual(validate(text).errors.map((e) => [e.code, e.resource, e.field]), [['JK1009', 'Stream/b', 'spec.sources']]);
+  });
+
+  test('two streams sourcing each other through filters are a cycle too (2.9 refuses every ring)', () => {
+    const text = [doc('Stream', 'a', ['name: A', 'subjects: [a.>]', 'sources: [{name: B, filterSubject: b.x}]']), doc('Stream', 'b', ['name: B', 'subjects: [b.>]', 'sources: [{name: A, filterSubject: a.x}]'])].join('---\n');
+    assert.deepEqual(validate(text).errors.map((e) => [e.resource, e.field]), [['Stream/b', 'spec.sources']]);
+  });
+
+  test('a stream sourcing itself is a cycle', () => {
+    assert.deepEqual(validate(stream('subjects: [orders.>]', 'sources: [{name: ORDERS}]')).errors.map((e) => [e.field, e.message]), [['spec.sources.0.name', 'detected cycle: a stream cannot source itself']]);
+  });
+
   test('disjoint work-queue consumers and a filter inside the stream are accepted', () => {
     const text = [
       stream('subjects: [orders.>]', 'retention: workqueue'),

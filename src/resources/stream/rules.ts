@@ -112,6 +112,7 @@ function mirrorRules(s: StreamSpec): RuleIssue[] {
   if (s.allowAtomicPublish) c('allowAtomicPublish', 'stream mirrors can not also use atomic publishing', 'remove allowAtomicPublish');
   if (s.allowMsgSchedules) c('allowMsgSchedules', 'stream mirrors can not also schedule messages', 'remove allowMsgSchedules');
   if (nanos(s.subjectDeleteMarkerTtl) > 0) c('subjectDeleteMarkerTtl', 'subject delete markers forbidden on mirrors', 'remove subjectDeleteMarkerTtl: a mirror follows its origin');
+  if (m.name === s.name && !m.externalApiPrefix && !m.domain) out.push(issue(['mirror', 'name'], 'JK1009', 'detected cycle: a stream cannot mirror itself', 'mirror another stream'));
   if (m.optStartSeq && m.optStartTime) out.push(issue(['mirror', 'optStartTime'], 'JK1009', 'stream mirrors can not have both start seq and start time configured', 'keep optStartSeq or optStartTime'));
   return [...out, ...sourceIssues(['mirror'], m, 'mirror')];
 }
@@ -162,6 +163,7 @@ function sourcesRules(s: StreamSpec): RuleIssue[] {
   const seen = new Map<string, number>();
   (s.sources ?? []).forEach((src, i) => {
     out.push(...sourceIssues(['sources', i], src, 'source'));
+    if (src.name === s.name && !src.externalApiPrefix && !src.domain) out.push(issue(['sources', i, 'name'], 'JK1009', 'detected cycle: a stream cannot source itself', 'source another stream'));
     const id = JSON.stringify([src.name, src.domain ?? src.externalApiPrefix ?? '', src.filterSubject || '>', src.subjectTransforms ?? []]);
     const first = seen.get(id);
     if (first !== undefined) out.push(issue(['sources', i], 'JK1009', `duplicate source configuration detected (same as sources[${first}])`, 'remove one of them'));
