@@ -129,6 +129,7 @@ export function checkCrossResources(resources: readonly Resource[], errors: JkEr
     }
     workQueues(consumers, byName, errors);
     sourceCycles(streams.filter((s) => s.r.kind === 'Stream').map((s) => s.r), byName, errors);
+    for (const s of streams) if (s.r.kind === 'Stream') errors.push(...messageSizes(s.r, byName));
   }
 }
 
@@ -235,6 +236,21 @@ function sourceCycles(streams: readonly Resource[], byName: ReadonlyMap<string, 
       errors.push(err(r, 'JK1009', spec.mirror ? ['mirror'] : ['sources'], `detected cycle: Stream/${r.name} is fed by streams that it feeds itself`, 'break the ring of mirrors and sources, or filter the sources apart'));
     }
   });
+}
+
+/** A mirror or source must take messages as large as its declared origin's (10030, 10046). */
+function messageSizes(r: Resource, byName: ReadonlyMap<string, Resource>): JkError[] {
+  const s = r.spec as StreamSpec;
+  if (s.maxMsgSize <= 0) return [];
+  const out: JkError[] = [];
+  const check = (o: { name: string; externalApiPrefix?: string; domain?: string }, msg: string) => {
+    const origin = byName.get(o.name)?.spec as StreamSpec | undefined;
+    if (!origin || o.externalApiPrefix || o.domain || origin.maxMsgSize <= 0 || s.maxMsgSize >= origin.maxMsgSize) return;
+    out.push(err(r, 'JK1009', ['maxMsgSize'], `${msg} (Stream ${o.name} allows ${origin.maxMsgSize} bytes, this one ${s.maxMsgSize})`, `set maxMsgSize to at least ${origin.maxMsgSize}, or -1`));
+  };
+  if (s.mirror) check(s.mirror, 'stream mirror must have max message size >= source');
+  (s.sources ?? []).forEach((src) => check(src, 'stream source must have max message size >= target'));
+  return out;
 }
 
 /** Work-queue streams: explicit acks, deliver all, one consumer per subject (10098-10101). */

@@ -137,6 +137,8 @@ const streamMutations: Mutation[] = [
   { apply: (c, i) => { c.extra.push({ kind: 'Stream', spec: { name: `T${i}` } }); } },
   { apply: (c, i) => { c.stream.sources = [{ name: `T${i}` }]; c.extra.push({ kind: 'Stream', spec: { name: `T${i}`, subjects: [`t${i}.>`], sources: [{ name: `S${i}` }] } }); } },
   { apply: (c, i) => { c.stream.sources = [{ name: `S${i}` }]; } },
+  { apply: (c, i) => { c.stream.maxMsgSize = 1024; c.extra.push({ kind: 'Stream', spec: { name: `T${i}`, mirror: { name: `S${i}` }, maxMsgSize: 512 } }); } },
+  { apply: (c, i) => { c.stream.maxMsgSize = 1024; c.extra.push({ kind: 'Stream', spec: { name: `T${i}`, subjects: [`t${i}.>`], sources: [{ name: `S${i}` }], maxMsgSize: 2048 } }); } },
   { apply: (c, i) => { c.stream.sources = [{ name: `T${i}`, filterSubject: `t${i}.x` }]; c.extra.push({ kind: 'Stream', spec: { name: `T${i}`, subjects: [`t${i}.>`], sources: [{ name: `S${i}`, filterSubject: `c${i}.x` }] } }); } },
   { apply: (c, i) => { c.extra.push({ kind: 'Stream', spec: { name: `T${i}`, sources: [{ name: `S${i}`, filterSubject: `c${i}.a` }] } }); } },
   { apply: (c, i) => { c.extra.push({ kind: 'Stream', spec: { name: `c${i}` } }); } },

@@ -317,6 +317,13 @@ describe('rules between resources of one input', () => {
     assert.deepEqual(validate(text).errors.map((e) => [e.resource, e.field]), [['Stream/b', 'spec.sources']]);
   });
 
+  test('a mirror taking smaller messages than its declared origin (10030)', () => {
+    const text = [stream('subjects: [orders.>]', 'maxMsgSize: 1024'), doc('Stream', 'm', ['name: M', 'mirror: {name: ORDERS}', 'maxMsgSize: 512'])].join('---\n');
+    const r = validate(text);
+    assert.deepEqual(r.errors.map((e) => [e.resource, e.field]), [['Stream/m', 'spec.maxMsgSize']]);
+    assert.match(r.errors[0].message, /stream mirror must have max message size >= source/);
+  });
+
   test('a stream sourcing itself is a cycle', () => {
     assert.deepEqual(validate(stream('subjects: [orders.>]', 'sources: [{name: ORDERS}]')).errors.map((e) => [e.field, e.message]), [['spec.sources.0.name', 'detected cycle: a stream cannot source itself']]);
   });
