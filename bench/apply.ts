@@ -25,6 +25,8 @@ import { parseManifests } from '../src/manifests/load.js';
 import { validateDocuments, type Resource } from '../src/manifests/validate.js';
 import { JetStreamAdmin, openConnection } from '../src/nats/admin.js';
 import type { ConnectionSettings } from '../src/nats/settings.js';
+import { readJsz } from '../src/nats/monitor.js';
+import { sleep } from '../src/nats/retry.js';
 import { plan, summarize, type Plan } from '../src/plan/plan.js';
 import type { LocalCluster } from '../src/local/cluster.js';
 import {
@@ -133,12 +135,9 @@ interface Conns {
   raw: JetStreamManager;
 }
 
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-
 async function jszCounts(cluster: LocalCluster): Promise<{ streams: number; consumers: number }[]> {
   return Promise.all(cluster.servers.map(async (s) => {
-    const res = await fetch(`${s.monitorUrl}/jsz`, { signal: AbortSignal.timeout(5_000) });
-    const j = (await res.json()) as { streams?: number; consumers?: number };
+    const j = await readJsz(s.monitorUrl, { timeoutMs: 5_000 });
     return { streams: j.streams ?? 0, consumers: j.consumers ?? 0 };
   }));
 }
@@ -393,6 +392,66 @@ function medians<T, K extends NumberField<T>>(runs: readonly T[], fields: readon
   return Object.fromEntries(fields.map((f) => [f, median(runs.map((x) => x[f] as number))])) as Record<K, number>;
 }
 
+/** A warm-up round of (a) and (b) on `warmN` streams, not measured. */
+async function warmUp(c: Conns, warmText: string, warmN: number, concurrency: number, pids: readonly number[]): Promise<void> {
+  log(`warm-up: ${warmN} streams through (a) and (b)`);
+  const warmWork = workOf(plan(loadResources(warmText), { serverVersion: c.admin.serverVersion, streams: [], consumers: [] }, { owner: OWNER, prune: false }));
+  await jetkeeperApply(c, warmText, concurrency, 3 * warmN);
+  await clean(c, concurrency);
+  await rawCreate(c.raw, warmWork, concurrency, pids);
+  await clean(c, concurrency);
+}
+
+interface RoundsInput { text: string; work: Work; ops: number; n: number; concurrency: number; rounds: number; nNoop: number; pids: readonly number[] }
+
+/** The measured rounds: (a) jetkeeper cold apply then (e) no-op plans, and (b) the raw floor, in alternating order. */
+async function measureRounds(c: Conns, r: RoundsInput): Promise<{ applyRuns: ApplyTiming[]; rawRuns: RawTiming[]; noop: NoopSample[] }> {
+  const { n, rounds, concurrency } = r;
+  const applyRuns: ApplyTiming[] = [];
+  const rawRuns: RawTiming[] = [];
+  const noop: NoopSample[] = [];
+  for (let round = 1; round <= rounds; round++) {
+    for (const which of round % 2 === 1 ? ['a', 'b'] : ['b', 'a']) {
+      if (which === 'a') {
+        log(`round ${round}/${rounds} (a) jetkeeper cold apply`);
+        const { timing, resources } = await jetkeeperApply(c, r.text, concurrency, r.ops);
+        applyRuns.push(timing);
+        log(`  ${fmtMs(timing.totalMs)} (apply ${fmtMs(timing.applyMs)}, ${timing.retries} retries${foreign(timing.cpu)})`);
+        await expectCounts(c, n, 2 * n, 'after (a)');
+        log(`round ${round}/${rounds} (e) no-op plan vs list-all infos, ${r.nNoop} repeat(s)`);
+        noop.push(...(await noopRounds(c, resources, concurrency, r.nNoop, n)));
+      } else {
+        log(`round ${round}/${rounds} (b) raw concurrent floor`);
+        const t = await rawCreate(c.raw, r.work, concurrency, r.pids);
+        rawRuns.push(t);
+        log(`  ${fmtMs(t.totalMs)}, ${t.errors} error(s)${t.firstError ? `, first: ${t.firstError}` : ''}${foreign(t.cpu)}`);
+        if (t.errors === 0) await expectCounts(c, n, 2 * n, 'after (b)');
+      }
+      await clean(c, concurrency);
+    }
+  }
+  return { applyRuns, rawRuns, noop };
+}
+
+/** (c) a sample created one request at a time. */
+async function sequentialSample(c: Conns, work: Work, seqN: number, concurrency: number, pids: readonly number[]): Promise<RawTiming> {
+  log(`(c) raw sequential sample: ${seqN} streams + ${2 * seqN} consumers`);
+  const seq = await rawCreate(c.raw, sampleOf(work, seqN), 1, pids);
+  log(`  ${fmtMs(seq.totalMs)}, ${seq.errors} error(s)`);
+  await clean(c, concurrency);
+  return seq;
+}
+
+/** (d) a sample of `nats stream add --config`, one process each. */
+async function cliSample(c: Conns, cli: string, work: Work, cliN: number, concurrency: number): Promise<CliTiming> {
+  log(`(d) nats CLI sample: ${cliN} × nats stream add --config`);
+  const t = await cliLoop(cli, c.url, sampleOf(work, cliN).streams);
+  log(`  ${fmtMs(t.totalMs)}`);
+  await expectCounts(c, cliN, 0, 'after (d)');
+  await clean(c, concurrency);
+  return t;
+}
+
 export async function runApplyBench(o: ParsedOptions): Promise<BenchResult> {
   const n = intOption(o, 'streams', 1);
   const concurrency = intOption(o, 'concurrency', 1);
@@ -424,57 +483,12 @@ export async function runApplyBench(o: ParsedOptions): Promise<BenchResult> {
       const work = workOf(coldPlan);
       const ops = work.streams.length + work.consumers.length;
 
-      if (warmN > 0) {
-        log(`warm-up: ${warmN} streams through (a) and (b)`);
-        const warmWork = workOf(plan(loadResources(warmText), { serverVersion: admin.serverVersion, streams: [], consumers: [] }, { owner: OWNER, prune: false }));
-        await jetkeeperApply(c, warmText, concurrency, 3 * warmN);
-        await clean(c, concurrency);
-        await rawCreate(raw, warmWork, concurrency, pids);
-        await clean(c, concurrency);
-      }
-
-      const applyRuns: ApplyTiming[] = [];
-      const rawRuns: RawTiming[] = [];
-      const noop: NoopSample[] = [];
-      for (let r = 1; r <= rounds; r++) {
-        for (const which of r % 2 === 1 ? ['a', 'b'] : ['b', 'a']) {
-          if (which === 'a') {
-            log(`round ${r}/${rounds} (a) jetkeeper cold apply`);
-            const { timing, resources } = await jetkeeperApply(c, text, concurrency, ops);
-            applyRuns.push(timing);
-            log(`  ${fmtMs(timing.totalMs)} (apply ${fmtMs(timing.applyMs)}, ${timing.retries} retries${foreign(timing.cpu)})`);
-            await expectCounts(c, n, 2 * n, 'after (a)');
-            log(`round ${r}/${rounds} (e) no-op plan vs list-all infos, ${nNoop} repeat(s)`);
-            noop.push(...(await noopRounds(c, resources, concurrency, nNoop, n)));
-          } else {
-            log(`round ${r}/${rounds} (b) raw concurrent floor`);
-            const t = await rawCreate(raw, work, concurrency, pids);
-            rawRuns.push(t);
-            log(`  ${fmtMs(t.totalMs)}, ${t.errors} error(s)${t.firstError ? `, first: ${t.firstError}` : ''}${foreign(t.cpu)}`);
-            if (t.errors === 0) await expectCounts(c, n, 2 * n, 'after (b)');
-          }
-          await clean(c, concurrency);
-        }
-      }
-
-      let seq: RawTiming | undefined;
-      if (seqN > 0) {
-        log(`(c) raw sequential sample: ${seqN} streams + ${2 * seqN} consumers`);
-        seq = await rawCreate(raw, sampleOf(work, seqN), 1, pids);
-        log(`  ${fmtMs(seq.totalMs)}, ${seq.errors} error(s)`);
-        await clean(c, concurrency);
-      }
-
+      if (warmN > 0) await warmUp(c, warmText, warmN, concurrency, pids);
+      const { applyRuns, rawRuns, noop } = await measureRounds(c, { text, work, ops, n, concurrency, rounds, nNoop, pids });
+      const seq = seqN > 0 ? await sequentialSample(c, work, seqN, concurrency, pids) : undefined;
       let cliT: CliTiming | undefined;
-      if (cliN > 0 && haveCli) {
-        log(`(d) nats CLI sample: ${cliN} × nats stream add --config`);
-        cliT = await cliLoop(cli, url, sampleOf(work, cliN).streams);
-        log(`  ${fmtMs(cliT.totalMs)}`);
-        await expectCounts(c, cliN, 0, 'after (d)');
-        await clean(c, concurrency);
-      } else if (cliN > 0) {
-        log(`(d) skipped: no nats CLI at ${cli} (node scripts/install-nats.mjs installs it)`);
-      }
+      if (cliN > 0 && haveCli) cliT = await cliSample(c, cli, work, cliN, concurrency);
+      else if (cliN > 0) log(`(d) skipped: no nats CLI at ${cli} (node scripts/install-nats.mjs installs it)`);
 
       return report({ n, concurrency, rounds, nNoop, warmN, seqN, cliN, ops, version: cluster.version, applyRuns, rawRuns, seq, cliT, noop, cli: haveCli ? cli : undefined });
     } finally {
@@ -489,7 +503,8 @@ interface Measured {
   version: string; applyRuns: ApplyTiming[]; rawRuns: RawTiming[]; seq?: RawTiming; cliT?: CliTiming; noop: NoopSample[]; cli?: string;
 }
 
-function report(m: Measured): BenchResult {
+/** The medians and the per-op rates the report is made of. */
+function derive(m: Measured) {
   const a = {
     ...medians(m.applyRuns, ['totalMs', 'parseMs', 'validateMs', 'readLiveMs', 'planMs', 'applyMs', 'streamPhaseMs', 'consumerPhaseMs']),
     retries: m.applyRuns.reduce((s, x) => s + x.retries, 0),
@@ -509,21 +524,30 @@ function report(m: Measured): BenchResult {
 
   const applyRatio = a.totalMs / b.totalMs;
   const paired = m.applyRuns.map((x, i) => (m.rawRuns[i] ? x.totalMs / m.rawRuns[i]!.totalMs : NaN)).filter(Number.isFinite);
-  const cores = Number(environment().cpus) || 1;
-  const runs = [...m.applyRuns.map((x) => ({ what: '(a)', ms: x.totalMs, cpu: x.cpu })), ...m.rawRuns.map((x) => ({ what: '(b)', ms: x.totalMs, cpu: x.cpu }))];
-  const noisy = runs.filter((r) => r.cpu && r.cpu.foreignS > 0.05 * (r.ms / 1000) * cores);
-  const foreignMedian = (xs: readonly { cpu?: CpuSample }[]) => median(xs.map((x) => x.cpu?.foreignS ?? NaN).filter(Number.isFinite));
-  const spread = (xs: readonly number[]) => (xs.length > 1 ? `, range ${fmtMs(Math.min(...xs))}–${fmtMs(Math.max(...xs))}` : '');
   const noopRatio = e.planTotalMs / e.rawMs;
-  const ratios: Ratio[] = [
+  return { a, b, e, n, perStreamApply, perOpApply, seqStreamOp, seqConsumerOp, seqEstimateMs, cliOp, applyRatio, paired, noopRatio };
+}
+
+type Derived = ReturnType<typeof derive>;
+
+/** The ratios against the baselines, with their targets. */
+function ratiosOf(m: Measured, d: Derived): Ratio[] {
+  const { a, b, n, applyRatio, paired, noopRatio, seqEstimateMs, cliOp, perStreamApply } = d;
+  return [
     { name: 'cold apply / raw concurrent floor', value: round(applyRatio), target: '<= 1.10', ok: applyRatio <= 1.1, note: `${n} streams + ${2 * n} consumers, concurrency ${m.concurrency}; median of ${m.applyRuns.length} vs median of ${m.rawRuns.length}; per-round ratios ${paired.map((x) => x.toFixed(2)).join(', ')}` },
     { name: 'applyPlan only / raw concurrent floor', value: round(a.applyMs / b.totalMs), note: 'without parse/validate/readLive/plan (diagnostic)' },
     { name: 'no-op plan / raw list-all infos', value: round(noopRatio), target: '<= 1.50', ok: noopRatio <= 1.5, note: `readLive+plan over ${n} streams + ${2 * n} consumers` },
     { name: 'raw sequential (extrapolated) / cold apply', value: round(seqEstimateMs / a.totalMs), higherIsBetter: true, note: `speed-up of apply; sequential rate from a sample of ${m.seqN} streams + ${2 * m.seqN} consumers` },
     { name: 'nats CLI per stream / apply per stream', value: round(cliOp / perStreamApply), higherIsBetter: true, note: `speed-up of apply's stream phase; CLI rate from a sample of ${m.cliN} \`nats stream add\`` },
   ];
+}
 
-  const rows: string[][] = [
+/** The measurement table. */
+function measurementRows(m: Measured, d: Derived): string[][] {
+  const { a, b, e, n, perOpApply, perStreamApply, seqStreamOp, seqConsumerOp, seqEstimateMs, cliOp } = d;
+  const foreignMedian = (xs: readonly { cpu?: CpuSample }[]) => median(xs.map((x) => x.cpu?.foreignS ?? NaN).filter(Number.isFinite));
+  const spread = (xs: readonly number[]) => (xs.length > 1 ? `, range ${fmtMs(Math.min(...xs))}–${fmtMs(Math.max(...xs))}` : '');
+  return [
     ['measurement', 'time', 'per op', 'note'],
     [`(a) jetkeeper cold apply`, fmtMs(a.totalMs), fmtMs(perOpApply), `${m.ops} creates, C=${m.concurrency}, median of ${m.applyRuns.length}${spread(m.applyRuns.map((x) => x.totalMs))}, ${a.retries} retries, foreign CPU ${round(foreignMedian(m.applyRuns), 1)} s`],
     ['    parse', fmtMs(a.parseMs), '', ''],
@@ -546,6 +570,17 @@ function report(m: Measured): BenchResult {
     ['    plan', fmtMs(e.planMs), '', ''],
     ['    raw list-all infos', fmtMs(e.rawMs), '', `streams.list ${fmtMs(e.rawStreamsMs)} + consumers.list×${n} ${fmtMs(e.rawConsumersMs)}, C=${m.concurrency}`],
   ];
+}
+
+/** The report: tables, ratios and the data behind them. */
+function report(m: Measured): BenchResult {
+  const d = derive(m);
+  const { a, b, e, n, seqStreamOp, seqConsumerOp, seqEstimateMs, paired } = d;
+  const cores = Number(environment().cpus) || 1;
+  const runs = [...m.applyRuns.map((x) => ({ what: '(a)', ms: x.totalMs, cpu: x.cpu })), ...m.rawRuns.map((x) => ({ what: '(b)', ms: x.totalMs, cpu: x.cpu }))];
+  const noisy = runs.filter((r) => r.cpu && r.cpu.foreignS > 0.05 * (r.ms / 1000) * cores);
+  const ratios = ratiosOf(m, d);
+  const rows = measurementRows(m, d);
   const ratioRows: string[][] = [
     ['ratio', 'value', 'target', 'status'],
     ...ratios.map((r) => [r.name, fmtRatio(r.value), r.target ?? (r.higherIsBetter ? '(higher is better)' : ''), r.ok === undefined ? '' : r.ok ? 'ok' : 'ABOVE TARGET']),

@@ -24,7 +24,8 @@ import { join } from 'node:path';
 import { JetStreamAdmin } from '../src/nats/admin.js';
 import {
   Histogram, JsPublisher, PullConsumerLoad, newLoadStats, openLoadConnection, runRequests, startResponder, type LoadConnection,
-} from '../src/nats/load.js';
+} from '../src/load/index.js';
+import { sleep } from '../src/nats/retry.js';
 import type { ConnectionSettings } from '../src/nats/settings.js';
 import type { LocalCluster } from '../src/local/cluster.js';
 import {
@@ -127,7 +128,10 @@ async function freshStream(c: LocalCluster, admin: JetStreamAdmin, name: string,
   return (c.servers.find((s) => s.name !== leader) ?? c.servers[0]!).clientUrl;
 }
 
-async function jetkeeperPipeline(c: LocalCluster, settings: ConnectionSettings, admin: JetStreamAdmin, round: number, n: number, size: number, inflight: number): Promise<PipelineRun> {
+/** How many messages one pipeline round moves, their size and how many are in flight. */
+interface PipelineShape { n: number; size: number; inflight: number }
+
+async function jetkeeperPipeline(c: LocalCluster, settings: ConnectionSettings, admin: JetStreamAdmin, round: number, { n, size, inflight }: PipelineShape): Promise<PipelineRun> {
   const name = `PIPE_JK_${round}`;
   const subject = `pipe.jk.${round}`;
   settings = { ...settings, servers: [await freshStream(c, admin, name, subject, 'pipeline')] };
@@ -160,7 +164,7 @@ async function jetkeeperPipeline(c: LocalCluster, settings: ConnectionSettings, 
   }
 }
 
-async function natsPipeline(c: LocalCluster, admin: JetStreamAdmin, round: number, n: number, size: number, inflight: number): Promise<PipelineRun> {
+async function natsPipeline(c: LocalCluster, admin: JetStreamAdmin, round: number, { n, size, inflight }: PipelineShape): Promise<PipelineRun> {
   const name = `PIPE_NATS_${round}`;
   const subject = `pipe.nats.${round}`;
   const url = await freshStream(c, admin, name, subject, 'nats-bench');
@@ -211,6 +215,25 @@ async function jetkeeperRequests(settings: ConnectionSettings, subject: string, 
   }
 }
 
+/** Waits until something answers requests on `subject` (at most 15 s). */
+async function waitForService(settings: ConnectionSettings, subject: string, size: number): Promise<void> {
+  const probe = await openLoadConnection(settings, 'bench-probe');
+  try {
+    const deadline = now() + 15_000;
+    for (;;) {
+      try {
+        await probe.request(subject, new Uint8Array(size), { timeoutMs: 500 });
+        return;
+      } catch (e) {
+        if (now() > deadline) throw new Error(`nats bench service serve did not answer: ${(e as Error).message}`);
+        await sleep(100);
+      }
+    }
+  } finally {
+    await probe.close();
+  }
+}
+
 /** Requesters connect to the first server and responders to the second, for both tools (one route hop). */
 async function requestReply(c: LocalCluster, settings: ConnectionSettings, m: number, size: number): Promise<ReqRun[]> {
   const runs: ReqRun[] = [];
@@ -221,7 +244,7 @@ async function requestReply(c: LocalCluster, settings: ConnectionSettings, m: nu
   const respConn = await openLoadConnection({ ...settings, servers: [respUrl] }, 'bench-responder');
   const responder = startResponder(respConn, 'bench.rr.jk');
   try {
-    await respConn.nc.flush();
+    await respConn.flush();
     runs.push(await jetkeeperRequests(reqSettings, 'bench.rr.jk', m, size, 'jetkeeper req -> jetkeeper resp'));
   } finally {
     await responder.stop();
@@ -230,21 +253,7 @@ async function requestReply(c: LocalCluster, settings: ConnectionSettings, m: nu
   // nats requester -> nats responder, then jetkeeper requester -> the same nats responder
   const serve = runNats([...natsArgs(respUrl), 'bench', 'service', 'serve', 'bench.rr.nats', '--msgs', String(2 * m + 1000), '--no-progress'], 600_000);
   try {
-    const probe = await openLoadConnection(reqSettings, 'bench-probe');
-    try {
-      const deadline = now() + 15_000;
-      for (;;) {
-        try {
-          await probe.nc.request('bench.rr.nats', new Uint8Array(size), { timeout: 500 });
-          break;
-        } catch (e) {
-          if (now() > deadline) throw new Error(`nats bench service serve did not answer: ${(e as Error).message}`);
-          await new Promise((r) => setTimeout(r, 100));
-        }
-      }
-    } finally {
-      await probe.close();
-    }
+    await waitForService(reqSettings, 'bench.rr.nats', size);
     const r = await runNats([...natsArgs(reqUrl), 'bench', 'service', 'request', 'bench.rr.nats', '--msgs', String(m), '--size', `${size}B`, '--no-progress'], 300_000).done;
     if (r.code !== 0) throw new Error(`nats bench service request failed:\n${r.out}`);
     runs.push({
@@ -275,14 +284,15 @@ export async function runPipelineBench(o: ParsedOptions): Promise<BenchResult> {
     const admin = await JetStreamAdmin.connect(settings);
     try {
       log(`pipeline: warm-up (${Math.min(n, 10_000)} messages each)`);
-      await jetkeeperPipeline(c, settings, admin, 0, Math.min(n, 10_000), size, inflight);
-      await natsPipeline(c, admin, 0, Math.min(n, 10_000), size, inflight);
+      const warmUp = { n: Math.min(n, 10_000), size, inflight };
+      await jetkeeperPipeline(c, settings, admin, 0, warmUp);
+      await natsPipeline(c, admin, 0, warmUp);
       const runs: PipelineRun[] = [];
       for (let r = 1; r <= rounds; r++) {
         const order = r % 2 === 1 ? ['jetkeeper', 'nats'] : ['nats', 'jetkeeper'];
         for (const tool of order) {
           log(`pipeline round ${r}/${rounds}: ${tool}, ${n} messages`);
-          runs.push(tool === 'jetkeeper' ? await jetkeeperPipeline(c, settings, admin, r, n, size, inflight) : await natsPipeline(c, admin, r, n, size, inflight));
+          runs.push(tool === 'jetkeeper' ? await jetkeeperPipeline(c, settings, admin, r, { n, size, inflight }) : await natsPipeline(c, admin, r, { n, size, inflight }));
         }
       }
       log(`request/reply: ${m} requests per pair, one in flight`);

@@ -9,19 +9,21 @@ import { parseArgs } from 'node:util';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { applyBenchmark } from './apply.js';
 import { pipelineBenchmark } from './pipeline.js';
+import { reconcileBenchmark } from './reconcile.js';
 import {
   environment, fmtRatio, helpText, log, markdownTable, parseArgsOptions, writeJson, RESULTS_DIR, type Benchmark, type BenchResult, type OptionSpecs, type ParsedOptions,
 } from './lib.js';
 
 /** Every benchmark, in the order they run. Add new ones here. */
-export const BENCHMARKS: readonly Benchmark[] = [applyBenchmark, pipelineBenchmark];
+export const BENCHMARKS: readonly Benchmark[] = [applyBenchmark, reconcileBenchmark, pipelineBenchmark];
 
 const RUN_OPTIONS: OptionSpecs = {
   only: { type: 'string', description: `comma-separated benchmarks to run (${BENCHMARKS.map((b) => b.name).join(', ')})` },
   help: { type: 'boolean', default: false, description: 'show the flags' },
 };
 
-async function main(): Promise<number> {
+/** The flags of the runner and of every benchmark (benchmarks sharing a flag must agree on it). */
+function allOptionSpecs(): OptionSpecs {
   const specs: OptionSpecs = { ...RUN_OPTIONS };
   for (const b of BENCHMARKS) {
     for (const [k, s] of Object.entries(b.options)) {
@@ -29,43 +31,34 @@ async function main(): Promise<number> {
       specs[k] = s;
     }
   }
-  const { values } = parseArgs({
-    options: parseArgsOptions(specs),
-    strict: true,
-  });
-  const o = values as ParsedOptions;
-  if (o.help) {
-    process.stdout.write(`usage: npm run bench -- [options]\n${helpText(RUN_OPTIONS)}\n`);
-    for (const b of BENCHMARKS) process.stdout.write(`\n${b.name}: ${b.description}\n${helpText(b.options)}\n`);
-    return 0;
-  }
+  return specs;
+}
+
+/** The benchmarks `--only` names (all when it is not given). */
+function selectBenchmarks(o: ParsedOptions): readonly Benchmark[] {
   const only = typeof o.only === 'string' ? o.only.split(',').map((s) => s.trim()).filter(Boolean) : undefined;
   const unknown = only?.filter((n) => !BENCHMARKS.some((b) => b.name === n)) ?? [];
   if (unknown.length) throw new Error(`unknown benchmark(s) ${unknown.join(', ')}; have ${BENCHMARKS.map((b) => b.name).join(', ')}`);
-  const selected = BENCHMARKS.filter((b) => !only || only.includes(b.name));
+  return BENCHMARKS.filter((b) => !only || only.includes(b.name));
+}
 
-  const results: BenchResult[] = [];
-  const failures: { benchmark: string; error: string }[] = [];
-  for (const b of selected) {
-    log(`=== ${b.name} ===`);
-    try {
-      const r = await b.run(o);
-      results.push(r);
-      process.stdout.write(`\n${r.text}\n\n`);
-    } catch (e) {
-      const error = (e as Error).stack ?? String(e);
-      failures.push({ benchmark: b.name, error });
-      process.stderr.write(`benchmark ${b.name} failed: ${error}\n`);
-    }
-  }
+interface Failure { benchmark: string; error: string }
 
+/** The summary table: one row per ratio, one per failed benchmark. */
+function summaryRows(results: BenchResult[], failures: Failure[]): string[][] {
   const rows: string[][] = [['benchmark', 'ratio', 'value', 'target', 'status', 'note']];
   for (const r of results) {
     for (const x of r.ratios) {
-      rows.push([r.benchmark, x.name, fmtRatio(x.value), x.target ?? (x.higherIsBetter ? 'higher is better' : ''), x.ok === undefined ? '' : x.ok ? 'ok' : 'above target', x.note ?? '']);
+      const status = x.ok === undefined ? '' : x.ok ? 'ok' : 'above target';
+      rows.push([r.benchmark, x.name, fmtRatio(x.value), x.target ?? (x.higherIsBetter ? 'higher is better' : ''), status, x.note ?? '']);
     }
   }
   for (const f of failures) rows.push([f.benchmark, 'FAILED', '', '', 'failed', f.error.split('\n')[0]!]);
+  return rows;
+}
+
+/** Writes bench/results/summary.md and summary.json. */
+function writeSummary(results: BenchResult[], failures: Failure[]): void {
   const env = environment();
   const md = [
     '# Benchmark summary',
@@ -73,7 +66,7 @@ async function main(): Promise<number> {
     `Run at ${String(env.at)} on ${String(env.cpus)} CPU(s) (${String(env.cpuModel)}), node ${String(env.node)}. Flags: \`${process.argv.slice(2).join(' ') || '(defaults)'}\`.`,
     'Each ratio is measured against a baseline taken in the same run; see bench/README.md.',
     '',
-    markdownTable(rows),
+    markdownTable(summaryRows(results, failures)),
     '',
     ...results.map((r) => `## ${r.benchmark}\n\n\`\`\`\n${r.text}\n\`\`\`\n`),
   ].join('\n');
@@ -86,6 +79,34 @@ async function main(): Promise<number> {
     failures,
   });
   log(`wrote ${join(RESULTS_DIR, 'summary.md')} and summary.json`);
+}
+
+async function main(): Promise<number> {
+  const { values } = parseArgs({
+    options: parseArgsOptions(allOptionSpecs()),
+    strict: true,
+  });
+  const o = values as ParsedOptions;
+  if (o.help) {
+    process.stdout.write(`usage: npm run bench -- [options]\n${helpText(RUN_OPTIONS)}\n`);
+    for (const b of BENCHMARKS) process.stdout.write(`\n${b.name}: ${b.description}\n${helpText(b.options)}\n`);
+    return 0;
+  }
+  const results: BenchResult[] = [];
+  const failures: Failure[] = [];
+  for (const b of selectBenchmarks(o)) {
+    log(`=== ${b.name} ===`);
+    try {
+      const r = await b.run(o);
+      results.push(r);
+      process.stdout.write(`\n${r.text}\n\n`);
+    } catch (e) {
+      const error = (e as Error).stack ?? String(e);
+      failures.push({ benchmark: b.name, error });
+      process.stderr.write(`benchmark ${b.name} failed: ${error}\n`);
+    }
+  }
+  writeSummary(results, failures);
   return failures.length || results.some((r) => !r.ok) ? 1 : 0;
 }
 

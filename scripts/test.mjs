@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-// The test command (`npm test`): builds, installs the pinned nats-server / nats CLI if needed,
+// The test command (`npm test`): builds, lints (a lint error fails the run), installs the pinned nats-server / nats CLI if needed,
 // runs every test against the newest pinned nats-server, then the integration tests again
 // against Debian's nats-server 2.9.10 (the oldest supported) when it is available.
 import { spawnSync } from 'node:child_process';
@@ -18,6 +18,7 @@ const must = (cmd, args) => {
 };
 
 must('npx', ['tsc', '-p', 'tsconfig.json']);
+must('npx', ['eslint', '.']);
 must(process.execPath, ['scripts/install-nats.mjs']);
 
 const cache = process.env.JETKEEPER_CACHE || join(homedir(), '.cache', 'jetkeeper');

@@ -5,6 +5,26 @@
  * JK4xxx local cluster, JK9xxx internal.
  */
 
+const CONTROL_NAMES: Record<string, string> = { '\n': '\\n', '\r': '\\r', '\t': '\\t', '\x1b': '\\e' };
+
+/**
+ * Text from manifests or servers made safe for a terminal: control characters (C0, DEL, C1),
+ * line and paragraph separators and bidirectional overrides are shown as escapes (`\e`, `\n`,
+ * `\x07`, `\u202e`) instead of being sent raw, where they could clear the screen, set the window
+ * title or reorder what a person reads. Every text output passes through this.
+ */
+export function escapeControl(text: string): string {
+  return text.replace(/[\x00-\x1f\x7f-\x9f\u2028\u2029\u202a-\u202e\u2066-\u2069]/g, (c) => {
+    const code = c.charCodeAt(0);
+    return CONTROL_NAMES[c] ?? (code <= 0xff ? `\\x${code.toString(16).padStart(2, '0')}` : `\\u${code.toString(16).padStart(4, '0')}`);
+  });
+}
+
+/** escapeControl for text of several lines: the line breaks stay, everything else is escaped. */
+export function escapeControlLines(text: string): string {
+  return text.split('\n').map(escapeControl).join('\n');
+}
+
 export interface SourcePosition {
   file: string;
   line: number;
@@ -32,22 +52,40 @@ export const catalogue = {
   JK1013: { title: 'invalid subject', exitCode: 1 },
   JK1014: { title: 'invalid name', exitCode: 1 },
   JK1015: { title: 'resources conflict on the server', exitCode: 1 },
+  JK1016: { title: 'invalid option', exitCode: 1 },
+  // input limits and unreadable input (numbered apart from the validation codes)
+  JK1101: { title: 'YAML aliases expand too far', exitCode: 1 },
+  JK1102: { title: 'manifest file or document too large', exitCode: 1 },
+  JK1103: { title: 'too many documents', exitCode: 1 },
+  JK1104: { title: 'list too long or nesting too deep', exitCode: 1 },
+  JK1105: { title: 'not a regular file', exitCode: 1 },
+  JK1106: { title: 'a secret where a file path is expected', exitCode: 1 },
   JK2001: { title: 'cannot connect to NATS', exitCode: 1 },
   JK2002: { title: 'JetStream is not available', exitCode: 1 },
   JK2003: { title: 'server rejected the request', exitCode: 1 },
   JK2004: { title: 'cannot read connection settings', exitCode: 1 },
   JK2005: { title: 'request timed out', exitCode: 1 },
+  JK2010: { title: 'invalid connection setting', exitCode: 1 },
   JK3001: { title: 'change needs replace', exitCode: 1 },
   JK3002: { title: 'field not supported by the connected server', exitCode: 1 },
   JK3003: { title: 'resource is protected', exitCode: 1 },
   JK3004: { title: 'resource not managed by jetkeeper', exitCode: 1 },
   JK3005: { title: 'apply failed', exitCode: 1 },
   JK3006: { title: 'prune needs ownership metadata', exitCode: 1 },
+  JK3007: { title: 'prune refused: nothing declared', exitCode: 1 },
+  JK3008: { title: 'prune refused: too many deletes', exitCode: 1 },
+  JK3009: { title: 'prune needs the whole declared set', exitCode: 1 },
   JK4001: { title: 'nats-server binary not found', exitCode: 1 },
   JK4002: { title: 'port is busy', exitCode: 1 },
   JK4003: { title: 'local cluster did not become ready', exitCode: 1 },
   JK4004: { title: 'no local cluster', exitCode: 1 },
   JK4005: { title: 'local cluster already running', exitCode: 1 },
+  JK4006: { title: 'no such server in the local cluster', exitCode: 1 },
+  JK4007: { title: 'network namespaces are not available', exitCode: 1 },
+  JK4008: { title: 'nats-server exited', exitCode: 1 },
+  JK4009: { title: 'interrupted', exitCode: 1 },
+  JK4010: { title: 'network namespace operation failed', exitCode: 1 },
+  JK4011: { title: 'example service did not start', exitCode: 1 },
   JK9001: { title: 'internal error', exitCode: 70 },
 } as const satisfies Record<string, CatalogueEntry>;
 
@@ -68,6 +106,12 @@ export interface JkErrorInit {
   transient?: boolean;
   /** JetStream API err_code when the server refused */
   apiCode?: number;
+  /**
+   * The library option at fault (`allowReplace`, `portBase`, ...). Messages and fixes name
+   * options in backticks (`` `portBase` ``) so a front end can put its own name in their place
+   * (the CLI puts the flag, `--port-base`).
+   */
+  option?: string;
 }
 
 /** The one error type jetkeeper throws for anything a user can cause. */
@@ -79,6 +123,7 @@ export class JkError extends Error {
   readonly at?: SourcePosition;
   readonly transient: boolean;
   readonly apiCode?: number;
+  readonly option?: string;
 
   constructor(code: ErrorCode, init: JkErrorInit) {
     super(init.message, init.cause === undefined ? undefined : { cause: init.cause });
@@ -90,18 +135,21 @@ export class JkError extends Error {
     this.at = init.at;
     this.transient = init.transient ?? false;
     this.apiCode = init.apiCode;
+    this.option = init.option;
   }
 
   get exitCode(): number {
     return catalogue[this.code].exitCode;
   }
 
-  /** One line (plus the fix) for humans: `file:line:col: JK1004 Stream/x spec.maxAg: unknown field ... (fix: ...)`. */
+  /** One line (plus the fix) for humans, control characters escaped: `file:line:col: JK1004 Stream/x spec.maxAg: unknown field ... (fix: ...)`. */
   format(): string {
-    const where = this.at ? `${this.at.file}:${this.at.line}:${this.at.col}: ` : '';
-    const what = [this.resource, this.field].filter(Boolean).join(' ');
-    const head = `${where}${this.code} ${what ? what + ': ' : ''}${this.message}`;
-    return this.fix ? `${head}\n  fix: ${this.fix}` : head;
+    const where = this.at ? `${escapeControl(this.at.file)}:${this.at.line}:${this.at.col}: ` : '';
+    const what = escapeControl([this.resource, this.field].filter(Boolean).join(' '));
+    // a message may span lines (a log tail): each further line is indented, so none can pose as another error
+    const message = escapeControlLines(this.message).replaceAll('\n', '\n    ');
+    const head = `${where}${this.code} ${what ? what + ': ' : ''}${message}`;
+    return this.fix ? `${head}\n  fix: ${escapeControl(this.fix)}` : head;
   }
 
   toJSON(): Record<string, unknown> {
@@ -114,6 +162,7 @@ export class JkError extends Error {
       at: this.at,
       fix: this.fix,
       apiCode: this.apiCode,
+      option: this.option,
     };
   }
 }

@@ -2,19 +2,28 @@
  * jetkeeper as a library: the same pipeline the CLI runs.
  *
  *   const { resources } = validateDocuments(await loadManifests(['manifests/'], readStdin));
- *   const admin = await JetStreamAdmin.connect({ servers: ['nats://127.0.0.1:4222'] });
- *   const p = plan(resources, await admin.readLive(), { owner: 'default', prune: false });
- *   await applyPlan(p, admin, { allowReplace: false });
+ *   const result = await reconcile({ resources, connection: { servers: ['nats://127.0.0.1:4222'] }, owner: 'default', mode: 'apply' });
+ *   for (const g of result.groups) for (const o of g.outcomes) console.log(o.key, o.result);
+ *
+ * The steps one by one: JetStreamAdmin.connect, admin.readLive() or readTargets(), plan(), applyPlan().
  */
 export { JkError, JkErrors, catalogue, type ErrorCode, type SourcePosition } from './errors.js';
 export { loadManifests, parseManifests, type ManifestDocument } from './manifests/load.js';
 export { validateDocuments, type Resource, type ValidationResult } from './manifests/validate.js';
 export { exportManifests, type Manifest } from './manifests/export.js';
-export { plan, planResource, diffConfigs, summarize, hasChanges, type Plan, type Change, type FieldChange, type LiveState, type Action } from './plan/plan.js';
+export {
+  plan, planResource, diffConfigs, summarize, hasChanges, defaultPruneLimit, type Plan, type Change, type FieldChange, type LiveState, type Action, type PruneGuard,
+} from './plan/plan.js';
 export { renderPlanText, planToJson } from './plan/render.js';
 export { resourceStatuses, type ResourceStatus } from './plan/status.js';
-export { applyPlan, checkAllowed, type ApplyOptions, type ApplyResult } from './apply/apply.js';
-export { JetStreamAdmin, type LiveSnapshot } from './nats/admin.js';
+export { applyPlan, checkAllowed, type ApplyOptions, type ApplyResult, type Outcome, type RefusalReason } from './apply/apply.js';
+export {
+  reconcile, type ReconcileInput, type ReconcileResult, type ReconcileEvent, type GroupResult,
+} from './reconcile/reconcile.js';
+export { groupByConnection, type ConnectionGroup } from './reconcile/connections.js';
+export { healthOf, statusesAfter } from './reconcile/status.js';
+export { resolveConnection, parseTimeout, type ConnectionOptions, type ResolveInput } from './nats/resolve.js';
+export { JetStreamAdmin, type LiveSnapshot, type LiveTargets } from './nats/admin.js';
 export type { ConnectionSettings } from './nats/settings.js';
 export { startCluster, stopCluster, readClusterState, LocalCluster } from './local/cluster.js';
 export { findNatsServer } from './local/binary.js';

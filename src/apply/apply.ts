@@ -1,13 +1,18 @@
 /**
- * Executes a plan: refuses destructive or unsupported changes that were not allowed, then
+ * Executes a plan: decides per change whether it may run (refused, skipped, waiting), then
  * deletes, creates and updates in dependency order (streams before their consumers) with
- * bounded concurrency, retrying transient errors with jittered backoff.
+ * bounded concurrency, retrying transient errors with jittered backoff. One failing change
+ * never stops the others; only the consumers of a stream that failed wait.
  */
 import { JkError } from '../errors.js';
 import { mapLimit, type JetStreamAdmin } from '../nats/admin.js';
+import { retrying } from '../nats/retry.js';
 import { diffConfigs, type Change, type Plan } from '../plan/plan.js';
 import { compact } from '../resources/common.js';
 import { kindByName } from '../resources/index.js';
+import { outcomeOk, preflight, refusalErrors, type Outcome } from './outcome.js';
+
+export { preflight, refusalErrors, outcomeOk, type Outcome, type RefusalReason } from './outcome.js';
 
 export interface ApplyOptions {
   allowReplace: boolean;
@@ -16,6 +21,8 @@ export interface ApplyOptions {
   /** attempts for a transient error (leader election, timeout) */
   attempts: number;
   onProgress?: (e: ApplyEvent) => void;
+  /** stops starting new changes; those not started are refused with reason `aborted` */
+  signal?: AbortSignal;
 }
 
 export interface ApplyEvent {
@@ -33,7 +40,10 @@ export interface ApplyResultItem {
 }
 
 export interface ApplyResult {
+  /** the changes that were attempted, as before: ok or failed */
   items: ApplyResultItem[];
+  /** one outcome per change of the plan */
+  outcomes: Outcome[];
   /** write requests sent to the server */
   writes: number;
   ok: boolean;
@@ -43,60 +53,82 @@ export const DEFAULT_APPLY: ApplyOptions = { allowReplace: false, concurrency: 1
 
 /** Throws (before any write) when the plan holds changes that were not allowed. */
 export function checkAllowed(p: Plan, opts: Pick<ApplyOptions, 'allowReplace'>): void {
-  const unsupported = p.changes.filter((c) => c.action === 'unsupported');
-  if (unsupported.length) {
-    throw new JkError('JK3002', {
-      message: `${unsupported.map((c) => `${c.key}: ${c.reason}`).join('; ')}. Nothing was applied`,
-      resource: unsupported[0].key,
-      fix: 'remove those fields from the manifests or upgrade nats-server',
-    });
-  }
-  const replaces = p.changes.filter((c) => c.action === 'replace');
-  if (replaces.length && !opts.allowReplace) {
-    throw new JkError('JK3001', {
-      message: `${replaces.map((c) => `${c.key} (${c.reason})`).join('; ')} can only change by delete and create, which loses data. Nothing was applied`,
-      resource: replaces[0].key,
-      fix: 'revert the field, or run apply --allow-replace to delete and recreate (see `jetkeeper plan` for what is lost)',
-    });
-  }
+  const errors = refusalErrors(p, opts);
+  if (errors.length) throw errors[0];
 }
 
-/** Applies a plan against the server behind `admin`. */
-export async function applyPlan(p: Plan, admin: JetStreamAdmin, options: Partial<ApplyOptions> = {}): Promise<ApplyResult> {
-  const opts = { ...DEFAULT_APPLY, ...options };
-  checkAllowed(p, opts);
+/** Applies a plan against the server behind `admin`; refused changes are never sent. */
+export async function applyPlan(p: Plan, admin: JetStreamAdmin, options: Partial<ApplyOptions> & { preflight?: 'all-or-nothing' | 'per-change' } = {}): Promise<ApplyResult> {
+  const opts: ApplyOptions = { ...DEFAULT_APPLY, ...compact(options) };
+  if ((options.preflight ?? 'all-or-nothing') === 'all-or-nothing') checkAllowed(p, opts);
   const startWrites = admin.writes;
-  const items: ApplyResultItem[] = [];
-  const isStream = (c: Change) => c.target.type === 'stream';
-  const phases: { changes: Change[]; run: (c: Change) => Promise<void>; final?: boolean }[] = [
-    // 1. consumers that go away (prune) or are recreated
-    { changes: p.changes.filter((c) => !isStream(c) && c.action === 'delete'), run: (c) => deleteTarget(admin, c), final: true },
-    { changes: p.changes.filter((c) => !isStream(c) && c.action === 'replace'), run: (c) => deleteTarget(admin, c) },
-    // 2. streams that are recreated
-    { changes: p.changes.filter((c) => isStream(c) && c.action === 'replace'), run: (c) => deleteTarget(admin, c) },
-    // 3. streams
-    { changes: p.changes.filter((c) => isStream(c) && isWrite(c)), run: (c) => writeTarget(admin, c), final: true },
-    // 4. consumers (their streams exist now)
-    { changes: p.changes.filter((c) => !isStream(c) && isWrite(c)), run: (c) => writeTarget(admin, c), final: true },
-    // 5. streams that go away (prune), last
-    { changes: p.changes.filter((c) => isStream(c) && c.action === 'delete'), run: (c) => deleteTarget(admin, c), final: true },
-  ];
-  for (const phase of phases) {
-    await mapLimit(phase.changes, opts.concurrency, async (c) => {
-      opts.onProgress?.({ key: c.key, action: c.action, status: 'start' });
-      try {
-        await withRetry(() => phase.run(c), opts.attempts, (e, n) => opts.onProgress?.({ key: c.key, action: c.action, status: 'retry', message: `attempt ${n}: ${e.message}` }));
-        opts.onProgress?.({ key: c.key, action: c.action, status: 'done' });
-        if (phase.final) items.push({ key: c.key, action: c.action, ok: true });
-      } catch (e) {
-        const error = locate(e instanceof JkError ? e : new JkError('JK3005', { message: String((e as Error).message), resource: c.key }), c);
-        opts.onProgress?.({ key: c.key, action: c.action, status: 'failed', message: error.message });
-        items.push({ key: c.key, action: c.action, ok: false, error });
-      }
+  const outcomes = new Map<Change, Outcome>(preflight(p, opts).map((o) => [o.change, o.outcome]));
+  const runnable = p.changes.filter((c) => !outcomes.has(c));
+  const failedStreams = new Set<string>();
+  for (const phase of phases(runnable)) {
+    const ready = phase.changes.filter((c) => !outcomes.has(c) && !waitOn(c, failedStreams, outcomes));
+    await mapLimit(ready, opts.concurrency, async (c) => {
+      const outcome = await runChange(c, () => phase.run(admin, c), opts);
+      if (outcome.result !== 'applied' || phase.final) outcomes.set(c, outcome);
+      if (outcome.result !== 'applied' && c.target.type === 'stream') failedStreams.add(c.target.stream);
     });
-    if (items.some((i) => !i.ok)) break;
   }
-  return { items, writes: admin.writes - startWrites, ok: items.every((i) => i.ok) };
+  const ordered = p.changes.map((c) => outcomes.get(c) ?? { key: c.key, action: c.action, result: 'applied' as const });
+  const items = ordered.filter((o) => o.result === 'applied' || o.result === 'failed').map((o): ApplyResultItem => ({
+    key: o.key, action: o.action, ok: o.result === 'applied', ...(o.result === 'failed' ? { error: o.error } : {}),
+  }));
+  return { items, outcomes: ordered, writes: admin.writes - startWrites, ok: ordered.every(outcomeOk) };
+}
+
+/** Marks a consumer whose stream change did not succeed as waiting; true when it must not run. */
+function waitOn(c: Change, failedStreams: ReadonlySet<string>, outcomes: Map<Change, Outcome>): boolean {
+  if (c.target.type !== 'consumer' || !failedStreams.has(c.target.stream)) return false;
+  const on = `Stream/${c.target.stream}`;
+  outcomes.set(c, { key: c.key, action: c.action, result: 'waiting', on, message: `waits for ${on}, whose change did not succeed` });
+  return true;
+}
+
+interface Phase {
+  changes: Change[];
+  run: (admin: JetStreamAdmin, c: Change) => Promise<void>;
+  /** the last step of its changes: success is recorded here */
+  final?: boolean;
+}
+
+function phases(changes: readonly Change[]): Phase[] {
+  const isStream = (c: Change) => c.target.type === 'stream';
+  const of = (stream: boolean, pred: (c: Change) => boolean) => changes.filter((c) => isStream(c) === stream && pred(c));
+  const is = (a: Change['action']) => (c: Change) => c.action === a;
+  return [
+    // 1. consumers that go away (prune) or are recreated
+    { changes: of(false, is('delete')), run: deleteTarget, final: true },
+    { changes: of(false, is('replace')), run: deleteTarget },
+    // 2. streams that are recreated
+    { changes: of(true, is('replace')), run: deleteTarget },
+    // 3. streams
+    { changes: of(true, isWrite), run: writeTarget, final: true },
+    // 4. consumers (their streams exist now)
+    { changes: of(false, isWrite), run: writeTarget, final: true },
+    // 5. streams that go away (prune), last
+    { changes: of(true, is('delete')), run: deleteTarget, final: true },
+  ];
+}
+
+/** Runs one step of a change with retries; the outcome says applied or failed (or aborted). */
+async function runChange(c: Change, step: () => Promise<void>, opts: ApplyOptions): Promise<Outcome> {
+  const base = { key: c.key, action: c.action };
+  if (opts.signal?.aborted) return { ...base, result: 'refused', reason: 'aborted', message: 'the run was stopped before this change started' };
+  opts.onProgress?.({ key: c.key, action: c.action, status: 'start' });
+  try {
+    const onRetry = (e: unknown, n: number) => opts.onProgress?.({ key: c.key, action: c.action, status: 'retry', message: `attempt ${n}: ${(e as Error).message}` });
+    await retrying(step, { attempts: opts.attempts, signal: opts.signal, onRetry });
+    opts.onProgress?.({ key: c.key, action: c.action, status: 'done' });
+    return { ...base, result: 'applied' };
+  } catch (e) {
+    const error = locate(e instanceof JkError ? e : new JkError('JK3005', { message: String((e as Error).message), resource: c.key }), c);
+    opts.onProgress?.({ key: c.key, action: c.action, status: 'failed', message: error.message });
+    return { ...base, result: 'failed', code: error.code, transient: error.transient, message: error.message, error };
+  }
 }
 
 /** Points a server error at the manifest that declared the resource. */
@@ -133,16 +165,5 @@ async function writeTarget(admin: JetStreamAdmin, c: Change): Promise<void> {
   }
 }
 
-/** Retries transient errors (JkError.transient) with exponential backoff and full jitter. */
-export async function withRetry<T>(fn: () => Promise<T>, attempts: number, onRetry?: (e: JkError, attempt: number) => void): Promise<T> {
-  for (let attempt = 1; ; attempt++) {
-    try {
-      return await fn();
-    } catch (e) {
-      if (!(e instanceof JkError) || !e.transient || attempt >= attempts) throw e;
-      onRetry?.(e, attempt);
-      const cap = Math.min(5_000, 250 * 2 ** (attempt - 1));
-      await new Promise((r) => setTimeout(r, cap / 2 + Math.random() * (cap / 2)));
-    }
-  }
-}
+/** Retries transient errors with the one backoff policy (src/nats/retry.ts). */
+export { withRetry } from '../nats/retry.js';

@@ -6,12 +6,11 @@
 import { setMaxListeners } from 'node:events';
 import type { Command } from 'commander';
 import { JkError } from '../errors.js';
-import type { LatencySummary } from '../nats/histogram.js';
 import { JetStreamAdmin } from '../nats/admin.js';
 import {
-  Histogram, JsPublisher, newLoadStats, openLoadConnection, runCorePublish, runJsSubscribe, runRequests, startResponder, startSubscriber,
+  Histogram, type LatencySummary, JsPublisher, newLoadStats, openLoadConnection, runCorePublish, runJsSubscribe, runRequests, startResponder, startSubscriber,
   streamForSubject, type LoadConnection, type LoadStats,
-} from '../nats/load.js';
+} from '../load/index.js';
 import { action, emit, globalOptions, resolveSettings } from './common.js';
 import { durationFlag, intFlag } from './drill.js';
 
@@ -118,136 +117,200 @@ export function benchCommand(program: Command): void {
   }
 }
 
-async function runBench(mode: Mode, flags: BenchFlags, settings: Awaited<ReturnType<typeof resolveSettings>>): Promise<BenchReport> {
-  const subject = flags.subject;
-  const size = intFlag('size', flags.size, 0);
-  const durationMs = durationFlag('duration', flags.duration, 1);
-  const count = intFlag('count', flags.count, 0);
-  const rate = flags.rate === undefined ? 0 : intFlag('rate', flags.rate, 0);
-  const concurrency = flags.concurrency === undefined ? 1 : intFlag('concurrency', flags.concurrency, 1);
-  const js = !!flags.js;
-  const ac = new AbortController();
-  setMaxListeners(0, ac.signal); // every retrying publish waits on it
-  const onSignal = () => ac.abort();
-  process.once('SIGINT', onSignal);
-  const conns: LoadConnection[] = [];
-  const open = async (name: string) => {
-    const c = await openLoadConnection(settings, name);
-    conns.push(c);
-    return c;
-  };
-  let stats: LoadStats = newLoadStats();
-  let latency: Histogram | null = null;
-  let retried = 0;
-  let stream: BenchReport['stream'] = null;
-  let responder: { served(): number; stop(): Promise<void> } | undefined;
-  let admin: JetStreamAdmin | undefined;
+type Settings = Awaited<ReturnType<typeof resolveSettings>>;
+
+/** What one bench run shares between its setup, its mode and its report. */
+interface BenchRun {
+  mode: Mode;
+  flags: BenchFlags;
+  settings: Settings;
+  subject: string;
+  size: number;
+  durationMs: number;
+  count: number;
+  rate: number;
+  concurrency: number;
+  js: boolean;
+  signal: AbortSignal;
+  conns: LoadConnection[];
+  stats: LoadStats;
+  latency: Histogram | null;
+  retried: number;
+  stream: BenchReport['stream'];
+  responder?: { served(): number; stop(): Promise<void> };
+  admin?: JetStreamAdmin;
+}
+
+async function open(run: BenchRun, name: string): Promise<LoadConnection> {
+  const c = await openLoadConnection(run.settings, name);
+  run.conns.push(c);
+  return c;
+}
+
+/** Runs `body` with a progress line that stops when it ends. */
+async function withProgress<T>(render: () => string, body: () => Promise<T>): Promise<T> {
+  const p = progress(render);
   try {
-    const main = await open(`jetkeeper-bench-${mode}`);
-    if (mode === 'pub' && js) {
-      const found = await streamForSubject(main, subject);
-      if (found) stream = { name: found, created: false, deleted: false };
-      else {
-        admin = await JetStreamAdmin.connect(settings);
-        const name = `BENCH_${new Date().toISOString().replace(/[-:T.Z]/g, '').slice(0, 17)}`;
-        await admin.createStream({ name, subjects: [subject], storage: 'file', num_replicas: intFlag('replicas', flags.replicas ?? '1', 1) });
-        stream = { name, created: true, deleted: false };
-      }
-      const pub = new JsPublisher(main, {
-        subject, size, rate, durationMs, maxMessages: count || undefined, maxInFlight: concurrency, signal: ac.signal,
-        idPrefix: `${stream.name}-${Date.now().toString(36)}-`, attemptTimeoutMs: settings.timeoutMs ?? 10_000, retryBudgetMs: settings.timeoutMs ?? 10_000,
-      });
-      const p = progress(() => `bench pub --js: ${fmtInt(pub.stats.acked)} acked, ${fmtInt(pub.stats.failed)} failed, p99 ${(pub.latency.percentile(99) / 1000).toFixed(2)} ms`);
-      try {
-        const s = await pub.run();
-        stats = { attempted: s.attempted, completed: s.acked, failed: s.failed, errors: s.errors, bytes: s.acked * size, elapsedMs: s.elapsedMs };
-        retried = s.retried;
-        latency = pub.latency;
-      } finally {
-        p.stop();
-      }
-    } else if (mode === 'pub') {
-      const workers = [main, ...(await Promise.all(Array.from({ length: concurrency - 1 }, (_, i) => open(`jetkeeper-bench-pub-${i + 2}`))))];
-      const p = progress(() => `bench pub: ${fmtInt(stats.completed)} published`);
-      try {
-        const per = rate / workers.length;
-        const perCount = count ? Math.ceil(count / workers.length) : undefined;
-        await Promise.all(workers.map((w) => runCorePublish(w, { subject, size, rate: per, durationMs, maxMessages: perCount, signal: ac.signal }, stats)));
-      } finally {
-        p.stop();
-      }
-      // the workers ran in parallel: elapsed is the wall time of the slowest, not the sum
-    } else if (mode === 'sub' && js) {
-      const found = await streamForSubject(main, subject);
-      if (!found) {
-        throw new JkError('JK1012', { message: `no stream captures ${subject}`, fix: 'pass the --subject of a stream, or run `jetkeeper bench pub --js` first' });
-      }
-      stream = { name: found, created: false, deleted: false };
-      latency = new Histogram();
-      const lat = latency;
-      const p = progress(() => `bench sub --js: ${fmtInt(stats.completed)} received, p99 ${(lat.percentile(99) / 1000).toFixed(2)} ms`);
-      try {
-        await runJsSubscribe(main, { stream: found, subject, deliverNew: flags.deliver === 'new', durationMs, maxMessages: count || undefined, signal: ac.signal }, stats, latency);
-      } finally {
-        p.stop();
-      }
-    } else if (mode === 'sub') {
-      const sub = startSubscriber(main, subject, { maxMessages: count || undefined });
-      stats = sub.stats;
-      latency = sub.latency;
-      const p = progress(() => `bench sub: ${fmtInt(sub.stats.completed)} received, p99 ${(sub.latency.percentile(99) / 1000).toFixed(2)} ms`);
-      try {
+    return await body();
+  } finally {
+    p.stop();
+  }
+}
+
+async function benchJsPub(run: BenchRun, main: LoadConnection): Promise<void> {
+  const { subject, size, settings } = run;
+  const found = await streamForSubject(main, subject);
+  let stream: NonNullable<BenchReport['stream']>;
+  if (found) stream = { name: found, created: false, deleted: false };
+  else {
+    run.admin = await JetStreamAdmin.connect(settings);
+    const name = `BENCH_${new Date().toISOString().replace(/[-:T.Z]/g, '').slice(0, 17)}`;
+    await run.admin.createStream({ name, subjects: [subject], storage: 'file', num_replicas: intFlag('replicas', run.flags.replicas ?? '1', 1) });
+    stream = { name, created: true, deleted: false };
+  }
+  run.stream = stream;
+  const pub = new JsPublisher(main, {
+    subject, size, rate: run.rate, durationMs: run.durationMs, maxMessages: run.count || undefined, maxInFlight: run.concurrency, signal: run.signal,
+    idPrefix: `${stream.name}-${Date.now().toString(36)}-`, attemptTimeoutMs: settings.timeoutMs ?? 10_000, retryBudgetMs: settings.timeoutMs ?? 10_000,
+  });
+  const s = await withProgress(
+    () => `bench pub --js: ${fmtInt(pub.stats.acked)} acked, ${fmtInt(pub.stats.failed)} failed, p99 ${(pub.latency.percentile(99) / 1000).toFixed(2)} ms`,
+    () => pub.run(),
+  );
+  run.stats = { attempted: s.attempted, completed: s.acked, failed: s.failed, errors: s.errors, bytes: s.acked * size, elapsedMs: s.elapsedMs };
+  run.retried = s.retried;
+  run.latency = pub.latency;
+}
+
+async function benchCorePub(run: BenchRun, main: LoadConnection): Promise<void> {
+  const { concurrency, count, subject, size, durationMs, signal, stats } = run;
+  const workers = [main, ...(await Promise.all(Array.from({ length: concurrency - 1 }, (_, i) => open(run, `jetkeeper-bench-pub-${i + 2}`))))];
+  const per = run.rate / workers.length;
+  const perCount = count ? Math.ceil(count / workers.length) : undefined;
+  // the workers run in parallel: elapsed is the wall time of the slowest, not the sum
+  await withProgress(
+    () => `bench pub: ${fmtInt(stats.completed)} published`,
+    () => Promise.all(workers.map((w) => runCorePublish(w, { subject, size, rate: per, durationMs, maxMessages: perCount, signal }, stats))),
+  );
+}
+
+async function benchJsSub(run: BenchRun, main: LoadConnection): Promise<void> {
+  const { subject, stats } = run;
+  const found = await streamForSubject(main, subject);
+  if (!found) {
+    throw new JkError('JK1012', { message: `no stream captures ${subject}`, fix: 'pass the --subject of a stream, or run `jetkeeper bench pub --js` first' });
+  }
+  run.stream = { name: found, created: false, deleted: false };
+  const latency = new Histogram();
+  run.latency = latency;
+  const options = { stream: found, subject, deliverNew: run.flags.deliver === 'new', durationMs: run.durationMs, maxMessages: run.count || undefined, signal: run.signal };
+  await withProgress(
+    () => `bench sub --js: ${fmtInt(stats.completed)} received, p99 ${(latency.percentile(99) / 1000).toFixed(2)} ms`,
+    () => runJsSubscribe(main, options, stats, latency),
+  );
+}
+
+async function benchCoreSub(run: BenchRun, main: LoadConnection): Promise<void> {
+  const { count, durationMs, signal } = run;
+  const sub = startSubscriber(main, run.subject, { maxMessages: count || undefined });
+  run.stats = sub.stats;
+  run.latency = sub.latency;
+  try {
+    await withProgress(
+      () => `bench sub: ${fmtInt(sub.stats.completed)} received, p99 ${(sub.latency.percentile(99) / 1000).toFixed(2)} ms`,
+      async () => {
         const start = performance.now();
-        while (!ac.signal.aborted && performance.now() - start < durationMs && !(count && sub.stats.completed >= count)) {
+        while (!signal.aborted && performance.now() - start < durationMs && !(count && sub.stats.completed >= count)) {
           await new Promise((r) => setTimeout(r, Math.min(100, durationMs - (performance.now() - start))));
         }
-      } finally {
-        p.stop();
-        await sub.stop();
-      }
-      stats.attempted = stats.completed;
-    } else {
-      if (flags.responder !== false) responder = startResponder(await open('jetkeeper-bench-responder'), subject);
-      await main.nc.flush();
-      if (responder) await conns[conns.length - 1]!.nc.flush();
-      latency = new Histogram();
-      const lat = latency;
-      const p = progress(() => `bench req: ${fmtInt(stats.completed)} replies, ${fmtInt(stats.failed)} failed, p99 ${(lat.percentile(99) / 1000).toFixed(2)} ms`);
-      try {
-        await runRequests(main, { subject, size, rate, durationMs, maxMessages: count || undefined, concurrency, timeoutMs: settings.timeoutMs ?? 10_000, signal: ac.signal }, stats, latency);
-      } finally {
-        p.stop();
-      }
-    }
+      },
+    );
   } finally {
-    process.removeListener('SIGINT', onSignal);
-    await responder?.stop().catch(() => {});
-    if (stream?.created && admin) {
-      try {
-        await admin.deleteStream(stream.name);
-        stream.deleted = true;
-      } catch {
-        /* reported as not deleted */
-      }
-    }
-    await admin?.close().catch(() => {});
-    await Promise.all(conns.map((c) => c.close()));
+    await sub.stop();
   }
+  run.stats.attempted = run.stats.completed;
+}
+
+async function benchReq(run: BenchRun, main: LoadConnection): Promise<void> {
+  const { subject, stats } = run;
+  if (run.flags.responder !== false) {
+    const conn = await open(run, 'jetkeeper-bench-responder');
+    run.responder = startResponder(conn, subject);
+    await conn.nc.flush();
+  }
+  await main.nc.flush();
+  const latency = new Histogram();
+  run.latency = latency;
+  const options = {
+    subject, size: run.size, rate: run.rate, durationMs: run.durationMs, maxMessages: run.count || undefined, concurrency: run.concurrency,
+    timeoutMs: run.settings.timeoutMs ?? 10_000, signal: run.signal,
+  };
+  await withProgress(
+    () => `bench req: ${fmtInt(stats.completed)} replies, ${fmtInt(stats.failed)} failed, p99 ${(latency.percentile(99) / 1000).toFixed(2)} ms`,
+    () => runRequests(main, options, stats, latency),
+  );
+}
+
+/** Stops the responder, deletes the stream made for the run, closes every connection. */
+async function closeRun(run: BenchRun): Promise<void> {
+  await run.responder?.stop().catch(() => {});
+  if (run.stream?.created && run.admin) {
+    try {
+      await run.admin.deleteStream(run.stream.name);
+      run.stream.deleted = true;
+    } catch {
+      /* reported as not deleted */
+    }
+  }
+  await run.admin?.close().catch(() => {});
+  await Promise.all(run.conns.map((c) => c.close()));
+}
+
+function benchReport(run: BenchRun): BenchReport {
+  const { stats } = run;
   const secs = stats.elapsedMs / 1000;
   return {
-    mode,
-    js,
-    subject,
-    stream,
-    config: { rate, size, duration_ms: durationMs, count, concurrency },
+    mode: run.mode,
+    js: run.js,
+    subject: run.subject,
+    stream: run.stream,
+    config: { rate: run.rate, size: run.size, duration_ms: run.durationMs, count: run.count, concurrency: run.concurrency },
     attempted: stats.attempted,
     completed: stats.completed,
     failed: stats.failed,
-    retried,
+    retried: run.retried,
     errors: stats.errors,
     elapsed_ms: Math.round(stats.elapsedMs),
     throughput: { msgs_per_sec: secs > 0 ? Math.round(stats.completed / secs) : 0, bytes_per_sec: secs > 0 ? Math.round(stats.bytes / secs) : 0 },
-    latency_ms: latency ? latency.summary(1 / 1000) : null,
-    responder: responder ? { served: responder.served() } : null,
+    latency_ms: run.latency ? run.latency.summary(1 / 1000) : null,
+    responder: run.responder ? { served: run.responder.served() } : null,
   };
+}
+
+async function runBench(mode: Mode, flags: BenchFlags, settings: Settings): Promise<BenchReport> {
+  const ac = new AbortController();
+  setMaxListeners(0, ac.signal); // every retrying publish waits on it
+  const run: BenchRun = {
+    mode, flags, settings,
+    subject: flags.subject,
+    size: intFlag('size', flags.size, 0),
+    durationMs: durationFlag('duration', flags.duration, 1),
+    count: intFlag('count', flags.count, 0),
+    rate: flags.rate === undefined ? 0 : intFlag('rate', flags.rate, 0),
+    concurrency: flags.concurrency === undefined ? 1 : intFlag('concurrency', flags.concurrency, 1),
+    js: !!flags.js,
+    signal: ac.signal,
+    conns: [], stats: newLoadStats(), latency: null, retried: 0, stream: null,
+  };
+  const onSignal = () => ac.abort();
+  process.once('SIGINT', onSignal);
+  try {
+    const main = await open(run, `jetkeeper-bench-${mode}`);
+    const body = mode === 'pub' ? (run.js ? benchJsPub : benchCorePub) : mode === 'sub' ? (run.js ? benchJsSub : benchCoreSub) : benchReq;
+    await body(run, main);
+  } finally {
+    process.removeListener('SIGINT', onSignal);
+    await closeRun(run);
+  }
+  return benchReport(run);
 }

@@ -3,17 +3,18 @@
  * cluster), loading manifests, output in text/json/yaml, and turning errors into exit codes.
  * The only place (with main.ts) that reads process.env.
  */
+import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { homedir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
 import { stringify } from 'yaml';
 import type { Command } from 'commander';
 import { JkError, JkErrors } from '../errors.js';
+import { errorForCli, withFlagNames } from './flags.js';
 import { loadManifests } from '../manifests/load.js';
 import { validateDocuments, type Resource, type ValidateOptions, type ValidationResult } from '../manifests/validate.js';
 import { JetStreamAdmin } from '../nats/admin.js';
-import { natsConfigDir, readContext, selectedContext } from '../nats/context.js';
-import { splitServerUrls, type ConnectionSettings } from '../nats/settings.js';
-import { groupByConnection, type ConnectionGroup } from '../apply/connections.js';
+import { resolveConnection } from '../nats/resolve.js';
+import type { ConnectionSettings } from '../nats/settings.js';
 import { isOurServer, readClusterState, type ClusterState } from '../local/cluster.js';
 
 export type OutputFormat = 'text' | 'json' | 'yaml';
@@ -79,38 +80,60 @@ export function cacheDir(): string {
   return process.env.JETKEEPER_CACHE ?? join(homedir(), '.cache', 'jetkeeper');
 }
 
-/** Where to connect: flags > --context > $NATS_URL > `jetkeeper up` cluster > selected nats context > localhost. */
-export async function resolveSettings(o: GlobalOptions): Promise<ConnectionSettings> {
-  const env = process.env;
-  const configDir = natsConfigDir(homedir(), env.XDG_CONFIG_HOME);
-  let s: ConnectionSettings;
-  if (o.server) s = { servers: splitServerUrls(o.server), origin: '--server' };
-  else if (o.context) s = await readContext(o.context, configDir);
-  else if (env.NATS_URL) s = { servers: splitServerUrls(env.NATS_URL), origin: '$NATS_URL' };
-  else {
-    const local = runningLocalCluster(localClusterDir(o));
-    const selected = local ? undefined : await selectedContext(configDir);
-    if (local) s = { servers: local.servers.map((x) => x.clientUrl), origin: 'the `jetkeeper up` cluster' };
-    else if (selected) s = await readContext(selected, configDir);
-    else s = { servers: ['nats://127.0.0.1:4222'], origin: 'default' };
-  }
-  const creds = o.creds ?? env.NATS_CREDS;
-  const nkey = o.nkey ?? env.NATS_NKEY;
-  const user = o.user ?? env.NATS_USER;
-  const token = o.token ?? env.NATS_TOKEN;
-  if (creds || nkey || user || token) {
-    // auth is all or nothing, as in NACK: a new method replaces the context's
-    s = { ...s, creds, nkey, user, password: o.password ?? env.NATS_PASSWORD, token };
-  }
-  if (o.tlsca || o.tlscert || o.tlskey || o.tlsfirst) {
-    s = { ...s, tls: { ...s.tls, ca: o.tlsca ?? s.tls?.ca, cert: o.tlscert ?? s.tls?.cert, key: o.tlskey ?? s.tls?.key, first: o.tlsfirst ?? s.tls?.first } };
-  }
-  const timeout = Number.parseInt(o.timeout, 10);
-  return { ...s, jsDomain: o.jsDomain ?? s.jsDomain, timeoutMs: Number.isFinite(timeout) && timeout > 0 ? timeout : 10_000 };
+/** Where to connect (see src/nats/resolve.ts): flags, the environment, nats contexts, the `jetkeeper up` cluster. */
+export function resolveSettings(o: GlobalOptions): ConnectionSettings {
+  return resolveConnection({
+    options: o,
+    env: process.env,
+    home: homedir(),
+    localCluster: runningLocalCluster(o)?.servers.map((x) => x.clientUrl),
+    readText: readTextIfExists,
+    serversLabel: '--server',
+  });
 }
 
-/** The `jetkeeper up` cluster in `dir` if any of its servers is still running. */
-export function runningLocalCluster(dir: string): ClusterState | undefined {
+function readTextIfExists(path: string): string | undefined {
+  try {
+    return readFileSync(path, 'utf8');
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+    throw e;
+  }
+}
+
+/** `up --dir DIR` leaves the directory here, so later commands find a cluster outside the default place. */
+export function currentClusterFile(o: Pick<GlobalOptions, 'home'>): string {
+  return join(stateHome(o), 'current-cluster');
+}
+
+/** Records a cluster started outside the default directory as the one commands connect to. */
+export function rememberCluster(o: Pick<GlobalOptions, 'home'>, dir: string): void {
+  const file = currentClusterFile(o);
+  if (resolve(dir) === resolve(localClusterDir(o))) rmSync(file, { force: true });
+  else {
+    mkdirSync(dirname(file), { recursive: true });
+    writeFileSync(file, `${resolve(dir)}\n`);
+  }
+}
+
+/** Forgets the recorded cluster when it is the one in `dir`. */
+export function forgetCluster(o: Pick<GlobalOptions, 'home'>, dir: string): void {
+  const file = currentClusterFile(o);
+  if (readTextIfExists(file)?.trim() === resolve(dir)) rmSync(file, { force: true });
+}
+
+/** The running `jetkeeper up` cluster: the default directory, else the one the last `up --dir` named. */
+export function runningLocalCluster(o: Pick<GlobalOptions, 'home'>): ClusterState | undefined {
+  const pointed = readTextIfExists(currentClusterFile(o))?.trim();
+  for (const dir of [localClusterDir(o), ...(pointed ? [pointed] : [])]) {
+    const state = runningClusterIn(dir);
+    if (state) return state;
+  }
+  return undefined;
+}
+
+/** The cluster whose state is in `dir` if any of its servers is still running. */
+export function runningClusterIn(dir: string): ClusterState | undefined {
   try {
     const state = readClusterState(dir);
     return state.servers.some((x) => isOurServer(x.pid, x.configFile)) ? state : undefined;
@@ -119,28 +142,9 @@ export function runningLocalCluster(dir: string): ClusterState | undefined {
   }
 }
 
-export interface ConnectedGroup extends ConnectionGroup {
-  admin: JetStreamAdmin;
-}
-
-/**
- * Connects once per distinct connection the resources resolve to (flags, overlaid by each
- * resource's Account and own connection fields, as NACK does), runs `fn`, always closes.
- */
-export async function withConnectionGroups<T>(o: GlobalOptions, resources: readonly Resource[], fn: (groups: ConnectedGroup[]) => Promise<T>): Promise<T> {
-  const groups = await groupByConnection(resources, await resolveSettings(o));
-  const connected: ConnectedGroup[] = [];
-  try {
-    for (const g of groups) connected.push({ ...g, admin: await JetStreamAdmin.connect(g.settings) });
-    return await fn(connected);
-  } finally {
-    await Promise.all(connected.map((g) => g.admin.close()));
-  }
-}
-
 /** Connects, runs `fn`, always closes. */
 export async function withAdmin<T>(o: GlobalOptions, fn: (admin: JetStreamAdmin) => Promise<T>): Promise<T> {
-  const admin = await JetStreamAdmin.connect(await resolveSettings(o));
+  const admin = await JetStreamAdmin.connect(resolveSettings(o));
   try {
     return await fn(admin);
   } finally {
@@ -162,7 +166,19 @@ export async function loadAndValidate(files: readonly string[], options: Validat
   const docs = await loadManifests(files, readStdin);
   const result = validateDocuments(docs, options);
   if (result.errors.length) throw new JkErrors(result.errors);
+  if (!result.resources.length) throw nothingDeclared(files, result);
   return result;
+}
+
+/** No resource in the input is an error, never an empty run (an empty run with prune would delete everything). */
+function nothingDeclared(files: readonly string[], r: ValidationResult): JkError {
+  if (r.skipped.length) {
+    return new JkError('JK1010', {
+      message: `no jetstream.nats.io resources in ${files.join(', ')}: all ${r.skipped.length} document(s) were skipped (${[...new Set(r.skipped.map((x) => x.apiVersion))].slice(0, 3).join(', ')})`,
+      fix: 'check the apiVersion of the documents (jetstream.nats.io/v1beta2) and the path given with -f',
+    });
+  }
+  return new JkError('JK1010', { message: `no manifests found in ${files.join(', ')}`, fix: 'pass files or directories holding jetstream.nats.io manifests with -f, or - for stdin' });
 }
 
 export async function loadResources(files: readonly string[]): Promise<Resource[]> {
@@ -173,7 +189,7 @@ export async function loadResources(files: readonly string[]): Promise<Resource[
 export function emit(o: Pick<GlobalOptions, 'output'>, data: unknown, text: () => string): void {
   if (o.output === 'json') process.stdout.write(JSON.stringify(data, null, 2) + '\n');
   else if (o.output === 'yaml') process.stdout.write(stringify(data));
-  else process.stdout.write(text() + '\n');
+  else process.stdout.write(withFlagNames(text()) + '\n');
 }
 
 /** Simple aligned table. */
@@ -205,7 +221,8 @@ export function reportError(e: unknown, output: OutputFormat): number {
     if (process.env.JETKEEPER_DEBUG) process.stderr.write(`${(e as Error)?.stack}\n`);
     return reportError(err, output);
   }
-  if (output === 'json') process.stdout.write(JSON.stringify({ errors: errors.map((x) => x.toJSON()) }, null, 2) + '\n');
-  else process.stderr.write(errors.map((x) => `error: ${x.format()}`).join('\n') + '\n');
+  const shown = errors.map((x) => errorForCli(x) as JkError);
+  if (output === 'json') process.stdout.write(JSON.stringify({ errors: shown.map((x) => x.toJSON()) }, null, 2) + '\n');
+  else process.stderr.write(shown.map((x) => `error: ${x.format()}`).join('\n') + '\n');
   return errors[0].exitCode;
 }

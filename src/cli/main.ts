@@ -8,6 +8,7 @@ import { drillCommand } from './drill.js';
 import { exportCommand } from './export.js';
 import { getCommand } from './get.js';
 import { labCommand } from './lab.js';
+import { addLogOptions, installLogger } from './log.js';
 import { planCommand } from './plan.js';
 import { schemaCommand } from './schema.js';
 import { statusCommand } from './status.js';
@@ -20,6 +21,8 @@ export function buildProgram(): Command {
     .version('0.1.0')
     .showHelpAfterError('(run with --help for usage)');
   addGlobalOptions(program);
+  addLogOptions(program);
+  installLogger(program);
   for (const register of [validateCommand, planCommand, applyCommand, getCommand, exportCommand, statusCommand, upCommand, downCommand, labCommand, schemaCommand, drillCommand, benchCommand]) {
     register(program);
   }

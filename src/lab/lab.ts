@@ -9,14 +9,13 @@ import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { applyPlan, withRetry } from '../apply/apply.js';
+import { withRetry } from '../nats/retry.js';
 import { JkError, JkErrors } from '../errors.js';
 import { startCluster, type LocalCluster } from '../local/cluster.js';
 import { parseManifests } from '../manifests/load.js';
 import { validateDocuments } from '../manifests/validate.js';
-import { JetStreamAdmin } from '../nats/admin.js';
 import { LabClient, type LabConsumerInfo, type LabStreamInfo } from '../nats/lab-client.js';
-import { plan } from '../plan/plan.js';
+import { reconcile } from '../reconcile/reconcile.js';
 import { jszStream, type JszStreamView } from './jsz.js';
 import { Services, type ServiceEvent } from './services.js';
 import { StopWaiting, waitUntil } from './wait.js';
@@ -72,7 +71,7 @@ export interface LabResult {
   dir: string;
   serverVersion: string;
   natsUrl: string;
-  /** with --keep: what is still running */
+  /** with `keep`: what is still running */
   kept?: { servers: { name: string; pid: number }[]; services: { name: string; pid: number; logFile: string }[] };
 }
 
@@ -91,19 +90,9 @@ interface Ctx {
 export async function runLab(opts: LabOptions): Promise<LabResult> {
   const n = opts.servers ?? 3;
   if (n !== 3 && n !== 5) {
-    throw new JkError('JK1012', { message: `the lab runs on 3 or 5 servers, not ${n}: its streams have 3 replicas`, fix: 'pass --servers 3 or 5' });
+    throw new JkError('JK1016', { message: `the lab runs on 3 or 5 servers, not ${n}: its streams have 3 replicas`, fix: 'choose `servers` 3 or 5', option: 'servers' });
   }
-  const root = opts.root ?? PACKAGE_ROOT;
-  const manifestFile = join(root, LAB_MANIFEST);
-  const scriptsDir = join(root, SCRIPTS);
-  for (const f of [manifestFile, ...['checkout', 'fraud', 'fulfillment', 'analytics', 'pdf-worker'].map((s) => join(scriptsDir, `${s}.js`))]) {
-    if (!existsSync(f)) {
-      throw new JkError('JK1001', {
-        message: `the lab needs ${f}, which does not exist`,
-        fix: 'run the lab from a jetkeeper checkout after `npm run build` (it runs the example services from dist/examples)',
-      });
-    }
-  }
+  const { manifestFile, scriptsDir } = labFiles(opts.root ?? PACKAGE_ROOT);
   const step = opts.onStep ?? (() => {});
   // purge only a dir the lab created: never remove a directory the user already had
   const purge = opts.dir === undefined || !existsSync(opts.dir);
@@ -132,44 +121,10 @@ export async function runLab(opts: LabOptions): Promise<LabResult> {
     client = await LabClient.connect({ servers: cluster.urls, timeoutMs: 5_000 });
 
     step(`starting services: ${SERVICES.map((s) => s.name).join(', ')} (logs in ${join(dir, 'services')})`);
-    for (const s of SERVICES) services.start(s.name, s.script, { env: { ...s.env } });
-    try {
-      await Promise.all(SERVICES.map((s) => services.waitForEvent(s.name, s.ready, { timeoutMs: WAIT_MS, signal: opts.signal })));
-    } catch (e) {
-      if (opts.signal?.aborted) throw e;
-      throw new JkError('JK4003', {
-        message: `an example service did not start: ${(e as Error).message}`,
-        fix: 'run the service by hand with NATS_URL set (see examples/order-pipeline/README.md) to see why',
-        cause: e,
-      });
-    }
-
+    await startServices(services, opts.signal);
     const orders = await retry(() => client!.streamInfo('ORDERS'));
     const ctx: Ctx = { cluster, client, services, signal: opts.signal, orders: new Map(), nextOrder: 1001 + orders.lastSeq, checkouts: 0 };
-    const checks: LabCheck[] = [];
-    const run = async (id: string, name: string, body: (ev: string[], facts: Record<string, unknown>) => Promise<boolean>) => {
-      const evidence: string[] = [];
-      const facts: Record<string, unknown> = {};
-      let ok = false;
-      try {
-        ok = await body(evidence, facts);
-      } catch (e) {
-        if (opts.signal?.aborted) throw e;
-        evidence.push(`error: ${e instanceof JkError ? e.format() : (e as Error).message}`);
-        facts.error = (e as Error).message;
-      }
-      const check = { id, name, ok, evidence, facts };
-      checks.push(check);
-      opts.onCheck?.(check);
-    };
-
-    await run('streams', 'ORDERS is file-backed with 3 replicas; PDF_TASKS is a work queue', (ev, f) => checkStreams(ctx, ev, f));
-    await run('publish-consume', 'two orders published by checkout are consumed and acked by fulfillment', (ev, f) => checkPublishConsume(ctx, ev, f));
-    await run('subject-capture', 'inventory.adjusted is not captured by ORDERS', (ev, f) => checkSubjectCapture(ctx, ev, f));
-    await run('server-failure', 'with one server killed, publish and consume go on; after its restart every replica is current', (ev, f) => checkServerFailure(ctx, ev, f));
-    await run('report', 'report: every order consumed and acked, nothing pending', (ev, f) => checkReport(ctx, ev, f));
-    if (!opts.keep) await run('graceful-stop', 'services drain and exit 0 on SIGTERM', (ev, f) => checkGracefulStop(ctx, ev, f));
-
+    const checks = await runChecks(ctx, opts);
     finished = true;
     const result: LabResult = { ok: checks.every((c) => c.ok), checks, dir, serverVersion: cluster.version, natsUrl };
     if (opts.keep) {
@@ -189,20 +144,75 @@ export async function runLab(opts: LabOptions): Promise<LabResult> {
   }
 }
 
-/** parse, validate, plan, apply: the same library calls as `jetkeeper apply`. */
+/** The lab's manifest and example service scripts under `root`; JK1001 when one is missing. */
+function labFiles(root: string): { manifestFile: string; scriptsDir: string } {
+  const manifestFile = join(root, LAB_MANIFEST);
+  const scriptsDir = join(root, SCRIPTS);
+  for (const f of [manifestFile, ...['checkout', 'fraud', 'fulfillment', 'analytics', 'pdf-worker'].map((s) => join(scriptsDir, `${s}.js`))]) {
+    if (!existsSync(f)) {
+      throw new JkError('JK1001', {
+        message: `the lab needs ${f}, which does not exist`,
+        fix: 'run the lab from a jetkeeper checkout after `npm run build` (it runs the example services from dist/examples)',
+      });
+    }
+  }
+  return { manifestFile, scriptsDir };
+}
+
+/** Starts the example services and waits until each says it is ready; JK4003 when one does not. */
+async function startServices(services: Services, signal: AbortSignal | undefined): Promise<void> {
+  for (const s of SERVICES) services.start(s.name, s.script, { env: { ...s.env } });
+  try {
+    await Promise.all(SERVICES.map((s) => services.waitForEvent(s.name, s.ready, { timeoutMs: WAIT_MS, signal })));
+  } catch (e) {
+    if (signal?.aborted) throw e;
+    throw new JkError('JK4011', {
+      message: `an example service did not start: ${(e as Error).message}`,
+      fix: 'run the service by hand with NATS_URL set (see examples/order-pipeline/README.md) to see why',
+      cause: e,
+    });
+  }
+}
+
+/** Runs the checks in order; a check that throws fails with the error as evidence (an abort ends the lab). */
+async function runChecks(ctx: Ctx, opts: LabOptions): Promise<LabCheck[]> {
+  const checks: LabCheck[] = [];
+  const run = async (id: string, name: string, body: (ev: string[], facts: Record<string, unknown>) => Promise<boolean>) => {
+    const evidence: string[] = [];
+    const facts: Record<string, unknown> = {};
+    let ok = false;
+    try {
+      ok = await body(evidence, facts);
+    } catch (e) {
+      if (opts.signal?.aborted) throw e;
+      evidence.push(`error: ${e instanceof JkError ? e.format() : (e as Error).message}`);
+      facts.error = (e as Error).message;
+    }
+    const check = { id, name, ok, evidence, facts };
+    checks.push(check);
+    opts.onCheck?.(check);
+  };
+  await run('streams', 'ORDERS is file-backed with 3 replicas; PDF_TASKS is a work queue', (ev, f) => checkStreams(ctx, ev, f));
+  await run('publish-consume', 'two orders published by checkout are consumed and acked by fulfillment', (ev, f) => checkPublishConsume(ctx, ev, f));
+  await run('subject-capture', 'inventory.adjusted is not captured by ORDERS', (ev, f) => checkSubjectCapture(ctx, ev, f));
+  await run('server-failure', 'with one server killed, publish and consume go on; after its restart every replica is current', (ev, f) => checkServerFailure(ctx, ev, f));
+  await run('report', 'report: every order consumed and acked, nothing pending', (ev, f) => checkReport(ctx, ev, f));
+  if (!opts.keep) await run('graceful-stop', 'services drain and exit 0 on SIGTERM', (ev, f) => checkGracefulStop(ctx, ev, f));
+  return checks;
+}
+
+/** parse, validate, then the reconcile core, as `jetkeeper apply` runs it. */
 async function applyManifests(file: string, servers: string[], step: (s: string) => void): Promise<void> {
   const v = validateDocuments(parseManifests(readFileSync(file, 'utf8'), file));
   if (v.errors.length) throw new JkErrors(v.errors);
-  const admin = await JetStreamAdmin.connect({ servers, timeoutMs: 10_000 });
-  try {
-    const p = plan(v.resources, await admin.readLive(), { owner: 'default', prune: false });
-    const r = await applyPlan(p, admin);
-    const failed = r.items.find((i) => !i.ok);
-    if (failed?.error) throw failed.error;
-    step(`applied ${LAB_MANIFEST}: ${r.items.map((i) => `${i.action} ${i.key}`).join(', ') || 'no changes'}`);
-  } finally {
-    await admin.close();
-  }
+  const r = await reconcile({ resources: v.resources, connection: { servers, timeoutMs: 10_000 }, owner: 'default', mode: 'apply' });
+  const group = r.groups[0];
+  if (group?.error) throw group.error;
+  if (r.refused.length) throw new JkErrors(r.refused);
+  const failed = group?.outcomes.find((o) => o.result === 'failed');
+  if (failed?.result === 'failed') throw failed.error;
+  const applied = group?.outcomes.filter((o) => o.result === 'applied') ?? [];
+  step(`applied ${LAB_MANIFEST}: ${applied.map((o) => `${o.action} ${o.key}`).join(', ') || 'no changes'}`);
 }
 
 /** Retries the transient errors of a leader election (timeouts, no responders, 10008). */
@@ -375,6 +385,20 @@ async function checkServerFailure(ctx: Ctx, ev: string[], facts: Record<string, 
   }
   const { co, retries, processed, during } = seen;
 
+  const { healed, views } = await restartAndHeal(ctx, victim, ev);
+
+  facts.published = co.published.map((e) => ({ id: e.id, seq: e.seq, attempts: e.attempts, duplicate: e.duplicate }));
+  facts.publishRetries = retries;
+  facts.processed = processed.map((e) => ({ id: e.id, seq: e.seq, redelivered: e.redelivered }));
+  facts.during = { leader: during.leader, peers: during.peers };
+  facts.after = { leader: healed.leader, peers: healed.peers, lastSeq: healed.lastSeq, messages: healed.messages };
+  facts.jsz = Object.fromEntries(views.map(([m, v]) => [m, v]));
+  return co.code === 0 && co.published.length === 2 && co.published.every((e) => e.duplicate === false);
+}
+
+/** Restarts `victim`, then waits until every ORDERS replica is current, in the leader's view and in each replica's own /jsz. */
+async function restartAndHeal(ctx: Ctx, victim: string, ev: string[]): Promise<{ healed: LabStreamInfo; views: (readonly [string, JszStreamView])[] }> {
+  const { cluster, client } = ctx;
   const t0 = Date.now();
   await cluster.restartServer(victim);
   ev.push(`restarted ${victim} (pid ${cluster.server(victim).pid}), ready in ${((Date.now() - t0) / 1000).toFixed(1)}s`);
@@ -393,14 +417,7 @@ async function checkServerFailure(ctx: Ctx, ev: string[], facts: Record<string, 
     return caughtUp ? (vs as (readonly [string, JszStreamView])[]) : undefined;
   }, { what: `every replica's own /jsz to hold ORDERS up to seq ${healed.lastSeq}`, timeoutMs: WAIT_MS, signal: ctx.signal });
   for (const [m, v] of views) ev.push(`${m} /jsz (its own store): ORDERS messages ${v.messages}, last seq ${v.lastSeq}, leader ${v.leader ?? '?'}`);
-
-  facts.published = co.published.map((e) => ({ id: e.id, seq: e.seq, attempts: e.attempts, duplicate: e.duplicate }));
-  facts.publishRetries = retries;
-  facts.processed = processed.map((e) => ({ id: e.id, seq: e.seq, redelivered: e.redelivered }));
-  facts.during = { leader: during.leader, peers: during.peers };
-  facts.after = { leader: healed.leader, peers: healed.peers, lastSeq: healed.lastSeq, messages: healed.messages };
-  facts.jsz = Object.fromEntries(views.map(([m, v]) => [m, v]));
-  return co.code === 0 && co.published.length === 2 && co.published.every((e) => e.duplicate === false);
+  return { healed, views };
 }
 
 // --- 5. part 6: the report ------------------------------------------------------------------

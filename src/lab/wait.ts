@@ -1,25 +1,11 @@
 /** Polling with a deadline, for the lab's "wait until the cluster shows X" steps. */
+import { sleep } from '../nats/retry.js';
 
 export class LabTimeout extends Error {
   constructor(message: string) {
     super(message);
     this.name = 'LabTimeout';
   }
-}
-
-export function sleep(ms: number, signal?: AbortSignal): Promise<void> {
-  return new Promise((resolve, reject) => {
-    if (signal?.aborted) return reject(abortError(signal));
-    const timer = setTimeout(() => {
-      signal?.removeEventListener('abort', onAbort);
-      resolve();
-    }, ms);
-    const onAbort = () => {
-      clearTimeout(timer);
-      reject(abortError(signal!));
-    };
-    signal?.addEventListener('abort', onAbort, { once: true });
-  });
 }
 
 function abortError(signal: AbortSignal): Error {

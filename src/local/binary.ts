@@ -8,10 +8,10 @@ import { delimiter, isAbsolute, join, resolve } from 'node:path';
 import { JkError } from '../errors.js';
 
 export const INSTALL_FIX =
-  'run `node scripts/install-nats.mjs` (installs with Go) or `apt-get install nats-server`, or pass --nats-server PATH';
+  'run `node scripts/install-nats.mjs` (installs with Go) or `apt-get install nats-server`, or name the binary with `natsServer`';
 
 export interface FindNatsServerOptions {
-  /** `--nats-server PATH` */
+  /** the binary the caller names (`natsServer`; the CLI's --nats-server) */
   explicit?: string;
   /** `$JETKEEPER_NATS_SERVER` */
   envPath?: string;
@@ -47,7 +47,7 @@ function searchPath(name: string, pathEnv: string | undefined): string | undefin
 }
 
 /**
- * The nats-server to run. Order: `explicit` (--nats-server), `envPath` ($JETKEEPER_NATS_SERVER),
+ * The nats-server to run. Order: `explicit` (the CLI's --nats-server), `envPath` ($JETKEEPER_NATS_SERVER),
  * `<cacheDir>/bin/nats-server`, then `nats-server` on `pathEnv`.
  * An explicit or env path that does not exist is an error (not silently skipped): the user asked for it.
  * A bare name (no `/`) given explicitly is looked up on `pathEnv`.
@@ -64,7 +64,7 @@ export function findNatsServer(opts: FindNatsServerOptions): string {
       fix: INSTALL_FIX,
     });
   };
-  if (opts.explicit !== undefined && opts.explicit !== '') return named(opts.explicit, '--nats-server');
+  if (opts.explicit !== undefined && opts.explicit !== '') return named(opts.explicit, '`natsServer`');
   if (opts.envPath !== undefined && opts.envPath !== '') return named(opts.envPath, '$JETKEEPER_NATS_SERVER');
 
   const searched: string[] = [];
@@ -77,7 +77,7 @@ export function findNatsServer(opts: FindNatsServerOptions): string {
   searched.push(opts.pathEnv ? `PATH (${opts.pathEnv})` : 'PATH (not set)');
 
   throw new JkError('JK4001', {
-    message: `nats-server not found; searched --nats-server (not given), $JETKEEPER_NATS_SERVER (not set), ${searched.join(', ')}`,
+    message: `nats-server not found; searched \`natsServer\` (not given), $JETKEEPER_NATS_SERVER (not set), ${searched.join(', ')}`,
     fix: INSTALL_FIX,
   });
 }

@@ -21,6 +21,8 @@ import { createServer, type Server } from 'node:net';
 import { join, resolve } from 'node:path';
 import { JkError } from '../errors.js';
 import { serverVersion } from './binary.js';
+import { monitorGet, readHealthz, type Jsz } from '../nats/monitor.js';
+import { sleep } from '../nats/retry.js';
 import {
   createNetwork, healServer, netnsExec, netnsSupport, newPrefix, partitionServer, partitionedServers, processExe, runsInNamespace, teardownPrefixSync,
   type NetnsState,
@@ -111,7 +113,8 @@ export function readClusterState(dir: string): ClusterState {
     if ((e as NodeJS.ErrnoException).code === 'ENOENT') {
       throw new JkError('JK4004', {
         message: `no local cluster in ${resolve(dir)} (no cluster.json)`,
-        fix: 'start one with `jetkeeper up`, or pass the --dir it was started with',
+        fix: 'start one with `jetkeeper up`, or give the `dir` it was started with',
+        option: 'dir',
       });
     }
     throw e;
@@ -169,10 +172,6 @@ export function isOurServer(pid: number, configFile: string): boolean {
   } catch (e) {
     return (e as NodeJS.ErrnoException).code === 'EPERM';
   }
-}
-
-function sleep(ms: number): Promise<void> {
-  return new Promise((r) => setTimeout(r, ms));
 }
 
 function signal(pid: number, sig: NodeJS.Signals): void {
@@ -274,9 +273,10 @@ async function allocatePorts(clientCount: number, otherCount: number, base?: num
       if (base === undefined) break;
       const port = base + i;
       if (!Number.isInteger(port) || port < 1 || port > 65535) {
-        throw new JkError('JK1012', {
-          message: `client port ${port} (port base ${base} + ${i}) is not a valid TCP port`,
-          fix: `pass a --port-base between 1 and ${65536 - clientCount}`,
+        throw new JkError('JK1016', {
+          message: `client port ${port} (\`portBase\` ${base} + ${i}) is not a valid TCP port`,
+          fix: `choose a \`portBase\` between 1 and ${65536 - clientCount}`,
+          option: 'portBase',
         });
       }
       try {
@@ -284,7 +284,8 @@ async function allocatePorts(clientCount: number, otherCount: number, base?: num
       } catch (e) {
         throw new JkError('JK4002', {
           message: `client port 127.0.0.1:${port} is busy (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`,
-          fix: `pass another --port-base, or stop whatever holds port ${port} (e.g. \`ss -ltnp 'sport = :${port}'\`, or \`jetkeeper down\` for a cluster of ours)`,
+          fix: `choose another \`portBase\`, or stop whatever holds port ${port} (e.g. \`ss -ltnp 'sport = :${port}'\`, or \`jetkeeper down\` for a cluster of ours)`,
+          option: 'portBase',
           cause: e,
         });
       }
@@ -379,34 +380,12 @@ function spawnServer(bin: string, s: { name: string; configFile: string; logFile
 // ---------------------------------------------------------------------------------------------
 // readiness
 
-interface JszMeta {
-  leader?: string;
-  cluster_size?: number;
-}
-interface Jsz {
-  disabled?: boolean;
-  config?: unknown;
-  meta_cluster?: JszMeta;
-}
-
-async function getJson<T>(url: string): Promise<{ status: number; body: T | undefined }> {
-  const res = await fetch(url, { signal: AbortSignal.timeout(2_000) });
-  const text = await res.text();
-  let body: T | undefined;
-  try {
-    body = JSON.parse(text) as T;
-  } catch {
-    body = undefined;
-  }
-  return { status: res.status, body };
-}
-
 /** Why a server is not ready yet, or undefined when it is. */
 async function notReadyReason(s: ServerState, clustered: boolean): Promise<string | undefined> {
   try {
-    const h = await getJson<{ status?: string; error?: string }>(`${s.monitorUrl}/healthz`);
+    const h = await readHealthz(s.monitorUrl);
     if (h.status !== 200) return `/healthz ${h.status}${h.body?.error ? `: ${h.body.error}` : ''}`;
-    const j = await getJson<Jsz>(`${s.monitorUrl}/jsz`);
+    const j = await monitorGet<Jsz>(s.monitorUrl, '/jsz');
     if (j.status !== 200 || !j.body) return `/jsz ${j.status}`;
     if (j.body.disabled || j.body.config === undefined) return 'JetStream is not enabled';
     if (clustered && !j.body.meta_cluster?.leader) return 'no JetStream meta leader yet';
@@ -463,7 +442,7 @@ export class LocalCluster {
 
   #net(): NetnsState {
     if (!this.#state.netns) {
-      throw new JkError('JK1012', {
+      throw new JkError('JK4007', {
         message: `local cluster ${this.name} in ${this.dir} was not started in network namespaces: its network cannot be cut`,
         fix: 'start it with `jetkeeper up --netns` (root, Linux, iproute2)',
       });
@@ -491,7 +470,7 @@ export class LocalCluster {
   server(name: string): ServerState {
     const s = this.#state.servers.find((x) => x.name === name);
     if (!s) {
-      throw new JkError('JK1012', {
+      throw new JkError('JK4006', {
         message: `no server ${JSON.stringify(name)} in local cluster ${this.name}; servers: ${this.#state.servers.map((x) => x.name).join(', ')}`,
       });
     }
@@ -538,7 +517,7 @@ export class LocalCluster {
 
   /**
    * Polls every server (or those named) until /healthz is ok, JetStream is enabled and, for more than
-   * one server, /jsz names a meta leader. JK4003 on timeout or when a server process is gone.
+   * one server, /jsz names a meta leader. JK4003 on timeout, JK4008 when a server process is gone.
    */
   async waitReady(opts: { timeoutMs?: number; only?: string[]; signal?: AbortSignal } = {}): Promise<void> {
     const timeoutMs = opts.timeoutMs ?? DEFAULT_READY_TIMEOUT_MS;
@@ -549,7 +528,7 @@ export class LocalCluster {
     let reasons = new Map<string, string>();
     for (;;) {
       if (opts.signal?.aborted) {
-        throw new JkError('JK4003', { message: `interrupted while waiting for local cluster ${this.name} to become ready` });
+        throw new JkError('JK4009', { message: `interrupted while waiting for local cluster ${this.name} to become ready` });
       }
       for (const s of targets) {
         // our own children report their exit; servers started by another process are checked by pid
@@ -559,7 +538,7 @@ export class LocalCluster {
             ? undefined
             : 'is not running';
         if (why !== undefined) {
-          throw new JkError('JK4003', {
+          throw new JkError('JK4008', {
             message: `nats-server ${s.name} of local cluster ${this.name} ${why}; last lines of ${s.logFile}:\n${logTail(s.logFile)}`,
             fix: 'read the log above; `jetkeeper down --purge` and `jetkeeper up` start from scratch',
           });
@@ -629,7 +608,7 @@ export class LocalCluster {
 
   /**
    * netns clusters: checks that each recorded pid is the nats-server binary itself (`ip netns exec`
-   * execs it, so the spawned pid is the server's) running in its own namespace; JK4003 if not.
+   * execs it, so the spawned pid is the server's) running in its own namespace; JK4010 if not.
    * Nothing to check for other clusters, or where /proc is absent.
    */
   checkNetnsPids(only?: string[]): void {
@@ -645,7 +624,7 @@ export class LocalCluster {
       const ns = s.netns?.ns ?? '';
       const exe = processExe(s.pid);
       if (!exe?.startsWith(want) || !runsInNamespace(s.pid, ns)) {
-        throw new JkError('JK4003', {
+        throw new JkError('JK4010', {
           message: `pid ${s.pid} recorded for ${s.name} is not ${want} in network namespace ${ns} (it runs ${exe ?? 'nothing'})`,
           fix: '`jetkeeper down --purge` and `jetkeeper up --netns` start from scratch',
         });
@@ -688,76 +667,29 @@ export function openCluster(dir: string): LocalCluster {
 /**
  * Starts `servers` nats-servers (1, 3 or 5) as a cluster in `dir` and waits until they are ready.
  * JK4005 when `dir` already has a running cluster, JK4002 when a requested client port is busy,
- * JK4003 when a server exits or the cluster is not ready in time (everything started is stopped again).
+ * JK4008 when a server exits, JK4003 when the cluster is not ready in time (everything started is stopped again).
  */
 export async function startCluster(opts: StartClusterOptions): Promise<LocalCluster> {
   const n = opts.servers;
-  if (![1, 3, 5].includes(n)) {
-    throw new JkError('JK1012', {
-      message: `a local cluster has 1, 3 or 5 servers, not ${n}`,
-      fix: 'pass --servers 1, 3 or 5',
-    });
-  }
   const dir = resolve(opts.dir);
   const clusterName = opts.name ?? DEFAULT_CLUSTER_NAME;
-  if (!/^[A-Za-z0-9_-]+$/.test(clusterName)) {
-    throw new JkError('JK1012', {
-      message: `cluster name ${JSON.stringify(clusterName)} may only hold letters, digits, '-' and '_'`,
-      fix: 'pass another --name',
-    });
-  }
-
-  if (opts.netns) {
-    const support = netnsSupport();
-    if (!support.ok) {
-      throw new JkError('JK1012', { message: `--netns: ${support.reason}`, fix: 'run as root on Linux with iproute2, or without --netns (a drill partition then uses SIGSTOP)' });
-    }
-  }
-
-  if (existsSync(clusterStateFile(dir))) {
-    let prev: ClusterState | undefined;
-    try {
-      prev = readClusterState(dir);
-    } catch {
-      prev = undefined; // unreadable state: nothing we could stop anyway
-    }
-    const live = prev?.servers.filter((s) => isOurServer(s.pid, s.configFile)) ?? [];
-    if (live.length > 0) {
-      throw new JkError('JK4005', {
-        message: `a local cluster is already running in ${dir} (${live.map((s) => `${s.name} pid ${s.pid} ${s.clientUrl}`).join(', ')})`,
-        fix: 'run `jetkeeper down` first (or use another --dir)',
-      });
-    }
-    // the network of a netns cluster whose servers are gone (the process that ran it died)
-    if (prev?.netns) teardownPrefixSync(prev.netns.prefix);
-  }
+  checkStartOptions(opts, clusterName);
+  refuseRunningCluster(dir);
 
   const version = serverVersion(opts.bin);
   const clustered = n > 1;
   const names = Array.from({ length: n }, (_, i) => `n${i + 1}`);
-  let ports: { clients: number[]; others: number[] };
-  let net: NetnsState | undefined;
-  if (opts.netns) {
-    // every server has an address of its own: the same ports everywhere
-    const base = opts.clientPortBase;
-    if (base !== undefined && (!Number.isInteger(base) || base < 1 || base + n - 1 > 65535 || [6222, 8222].some((p) => p >= base && p < base + n))) {
-      throw new JkError('JK1012', { message: `--port-base ${base}: client ports must be valid TCP ports other than 6222 (routes) and 8222 (monitor)`, fix: 'leave --port-base out (4222) or pass e.g. --port-base 14222' });
-    }
-    ports = { clients: names.map((_, i) => (base === undefined ? 4222 : base + i)), others: [...names.map(() => 8222), ...names.map(() => 6222)] };
-  } else {
-    ports = await allocatePorts(n, clustered ? 2 * n : n, opts.clientPortBase);
-  }
+  const ports = opts.netns ? netnsPorts(names, opts.clientPortBase) : await allocatePorts(n, clustered ? 2 * n : n, opts.clientPortBase);
 
   mkdirSync(dir, { recursive: true });
+  let net: NetnsState | undefined;
   if (opts.netns) {
-    if (opts.signal?.aborted) throw new JkError('JK4003', { message: `interrupted before local cluster ${clusterName} was started` });
+    if (opts.signal?.aborted) throw new JkError('JK4009', { message: `interrupted before local cluster ${clusterName} was started` });
     net = createNetwork(names, newPrefix());
   }
-  const plans: NodePlan[] = [];
-  for (let i = 0; i < n; i++) {
-    const name = names[i]!;
+  const plans = names.map((name, i): NodePlan => {
     const nodeDir = join(dir, name);
-    plans.push({
+    return {
       name,
       host: net ? net.servers[i]!.address : '127.0.0.1',
       clientPort: ports.clients[i]!,
@@ -767,8 +699,8 @@ export async function startCluster(opts: StartClusterOptions): Promise<LocalClus
       configFile: join(nodeDir, 'nats-server.conf'),
       logFile: join(nodeDir, 'server.log'),
       storeDir: join(nodeDir, 'js'),
-    });
-  }
+    };
+  });
   const state: ClusterState = {
     name: clusterName,
     servers: plans.map((p, i) => ({
@@ -788,12 +720,76 @@ export async function startCluster(opts: StartClusterOptions): Promise<LocalClus
     ...(net ? { netns: net } : {}),
   };
   const cluster = new LocalCluster(dir, state, opts.detached ?? false);
+  await launch(cluster, plans, opts);
+  return cluster;
+}
+
+/** The options startCluster refuses before it touches anything. */
+function checkStartOptions(opts: StartClusterOptions, clusterName: string): void {
+  if (![1, 3, 5].includes(opts.servers)) {
+    throw new JkError('JK1016', {
+      message: `a local cluster has 1, 3 or 5 servers, not ${opts.servers}`,
+      fix: 'choose `servers` 1, 3 or 5',
+      option: 'servers',
+    });
+  }
+  if (!/^[A-Za-z0-9_-]+$/.test(clusterName)) {
+    throw new JkError('JK1016', {
+      message: `cluster name ${JSON.stringify(clusterName)} may only hold letters, digits, '-' and '_'`,
+      fix: 'choose another `name`',
+      option: 'name',
+    });
+  }
+  if (opts.netns) {
+    const support = netnsSupport();
+    if (!support.ok) {
+      throw new JkError('JK4007', { message: `\`netns\`: ${support.reason}`, fix: 'run as root on Linux with iproute2, or without `netns` (a drill partition then uses SIGSTOP)', option: 'netns' });
+    }
+  }
+}
+
+/** JK4005 when `dir` has a running cluster; the leftover network of a dead netns cluster is removed. */
+function refuseRunningCluster(dir: string): void {
+  if (!existsSync(clusterStateFile(dir))) return;
+  let prev: ClusterState | undefined;
+  try {
+    prev = readClusterState(dir);
+  } catch {
+    prev = undefined; // unreadable state: nothing we could stop anyway
+  }
+  const live = prev?.servers.filter((s) => isOurServer(s.pid, s.configFile)) ?? [];
+  if (live.length > 0) {
+    throw new JkError('JK4005', {
+      message: `a local cluster is already running in ${dir} (${live.map((s) => `${s.name} pid ${s.pid} ${s.clientUrl}`).join(', ')})`,
+      fix: 'run `jetkeeper down` first (or use another `dir`)',
+      option: 'dir',
+    });
+  }
+  // the network of a netns cluster whose servers are gone (the process that ran it died)
+  if (prev?.netns) teardownPrefixSync(prev.netns.prefix);
+}
+
+/** In network namespaces every server has an address of its own: the same ports everywhere. */
+function netnsPorts(names: string[], base: number | undefined): { clients: number[]; others: number[] } {
+  const n = names.length;
+  if (base !== undefined && (!Number.isInteger(base) || base < 1 || base + n - 1 > 65535 || [6222, 8222].some((p) => p >= base && p < base + n))) {
+    throw new JkError('JK1016', {
+      message: `\`portBase\` ${base}: client ports must be valid TCP ports other than 6222 (routes) and 8222 (monitor)`,
+      fix: 'leave `portBase` out (4222) or choose e.g. `portBase` 14222',
+      option: 'portBase',
+    });
+  }
+  return { clients: names.map((_, i) => (base === undefined ? 4222 : base + i)), others: [...names.map(() => 8222), ...names.map(() => 6222)] };
+}
+
+/** Writes the configs, spawns the servers and waits until they are ready; stops them all on failure. */
+async function launch(cluster: LocalCluster, plans: NodePlan[], opts: StartClusterOptions): Promise<void> {
   try {
     for (const p of plans) {
       mkdirSync(p.storeDir, { recursive: true });
-      writeFileSync(p.configFile, renderConfig(p, clusterName, plans));
+      writeFileSync(p.configFile, renderConfig(p, cluster.name, plans));
     }
-    for (const s of state.servers) cluster.spawn(s);
+    for (const s of cluster.servers) cluster.spawn(s);
     // record pids at once, so `jetkeeper down` can clean up even if this process dies while waiting
     cluster.writeFiles();
     await cluster.waitReady({ timeoutMs: opts.readyTimeoutMs, signal: opts.signal });
@@ -803,23 +799,23 @@ export async function startCluster(opts: StartClusterOptions): Promise<LocalClus
       await cluster.stop();
     } catch (te) {
       const first = e instanceof JkError ? e.message : String((e as Error)?.message ?? e);
-      throw new JkError('JK4003', { message: `${first}; cleaning up after it failed too: ${(te as Error).message}`, cause: e });
+      throw new JkError(e instanceof JkError ? e.code : 'JK4003', { message: `${first}; cleaning up after it failed too: ${(te as Error).message}`, cause: e });
     }
-    throw busyPortError(e, state) ?? e;
+    throw busyPortError(e, cluster.servers) ?? e;
   }
-  return cluster;
 }
 
 /** A server that could not bind its port reports it in its log: turn that into JK4002. */
-function busyPortError(e: unknown, state: ClusterState): JkError | undefined {
-  if (!(e instanceof JkError) || e.code !== 'JK4003') return undefined;
-  for (const s of state.servers) {
+function busyPortError(e: unknown, servers: readonly { name: string; logFile: string }[]): JkError | undefined {
+  if (!(e instanceof JkError) || (e.code !== 'JK4003' && e.code !== 'JK4008')) return undefined;
+  for (const s of servers) {
     const tail = logTail(s.logFile, 40);
     const m = /listen tcp 127\.0\.0\.1:(\d+): bind: address already in use/.exec(tail);
     if (m) {
       return new JkError('JK4002', {
         message: `nats-server ${s.name} could not listen on 127.0.0.1:${m[1]}: the port was taken while the cluster started`,
-        fix: `run \`jetkeeper up\` again, pass another --port-base, or stop whatever holds port ${m[1]}`,
+        fix: `run \`jetkeeper up\` again, choose another \`portBase\`, or stop whatever holds port ${m[1]}`,
+        option: 'portBase',
         cause: e,
       });
     }

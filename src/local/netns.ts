@@ -71,7 +71,7 @@ export function ipBinary(): string | undefined {
 
 function ipOrThrow(): string {
   const ip = ipBinary();
-  if (!ip) throw new JkError('JK1012', { message: `--netns needs iproute2 (\`ip\`), not found at ${IP_CANDIDATES.join(', ')}`, fix: 'install iproute2, or run without --netns' });
+  if (!ip) throw new JkError('JK4007', { message: `\`netns\` needs iproute2 (\`ip\`), not found at ${IP_CANDIDATES.join(', ')}`, fix: 'install iproute2, or run without `netns`', option: 'netns' });
   return ip;
 }
 
@@ -208,9 +208,10 @@ export function pickSubnet(): number {
   const free: number[] = [];
   for (let x = 1; x < 255; x++) if (!nets.some((n) => overlaps(n, subnetNet(x)))) free.push(x);
   if (!free.length) {
-    throw new JkError('JK1012', {
+    throw new JkError('JK4007', {
+      option: 'netns',
       message: `no free ${NETNS_NET_PREFIX}.x.0/24 for a netns cluster: the host's addresses or routes cover all of ${NETNS_NET_PREFIX}.0.0/16 (${nets.find((n) => overlaps(n, { addr: parseV4(`${NETNS_NET_PREFIX}.0.0`)!, len: 16, what: '' }))?.what})`,
-      fix: 'run without --netns (the drill then simulates a partition with SIGSTOP)',
+      fix: 'run without `netns` (the drill then simulates a partition with SIGSTOP)',
     });
   }
   return free[Math.floor(Math.random() * free.length)]!;
@@ -250,7 +251,7 @@ function plan(prefix: string, third: number, serverNames: string[]): NetnsState 
  */
 export function createNetwork(serverNames: string[], prefix = newPrefix()): NetnsState {
   const support = netnsSupport();
-  if (!support.ok) throw new JkError('JK1012', { message: `--netns: ${support.reason}`, fix: 'run as root on Linux with iproute2, or without --netns (a drill partition then uses SIGSTOP)' });
+  if (!support.ok) throw new JkError('JK4007', { message: `\`netns\`: ${support.reason}`, fix: 'run as root on Linux with iproute2, or without `netns` (a drill partition then uses SIGSTOP)', option: 'netns' });
   if (!/^jk-[0-9a-f]{6}-$/.test(prefix)) throw new Error(`bad netns prefix ${prefix}`);
   let lastConflict = '';
   for (let attempt = 0; attempt < 5; attempt++) {
@@ -285,31 +286,32 @@ export function createNetwork(serverNames: string[], prefix = newPrefix()): Netn
         /* the error below matters more */
       }
       if (e instanceof JkError) throw e;
-      throw new JkError('JK4003', {
+      throw new JkError('JK4010', {
         message: `could not create the network namespaces for a netns cluster: ${(e as Error).message}`,
-        fix: 'run as root on a machine that allows `ip netns` with veth and bridge, or without --netns',
+        fix: 'run as root on a machine that allows `ip netns` with veth and bridge, or without `netns`',
+        option: 'netns',
         cause: e,
       });
     }
   }
-  throw new JkError('JK4003', { message: `could not find a free subnet for a netns cluster: ${lastConflict}`, fix: 'try again, or run without --netns' });
+  throw new JkError('JK4010', { message: `could not find a free subnet for a netns cluster: ${lastConflict}`, fix: 'try again, or run without `netns`', option: 'netns' });
 }
 
 function serverOf(st: NetnsState, name: string): NetnsServer {
   const s = st.servers.find((x) => x.name === name);
-  if (!s) throw new JkError('JK1012', { message: `no server ${JSON.stringify(name)} in the netns network ${st.prefix}` });
+  if (!s) throw new JkError('JK4006', { message: `no server ${JSON.stringify(name)} in the netns network ${st.prefix}` });
   return s;
 }
 
-/** `ip` on the cluster's network: JK4003 (with the fix) when it fails, e.g. when not run as root. */
+/** `ip` on the cluster's network: JK4010 (with the fix) when it fails, e.g. when not run as root. */
 function ipOnNetwork(st: NetnsState, what: string, args: string[]): string {
   try {
     return ip(args);
   } catch (e) {
     if (e instanceof JkError) throw e;
-    throw new JkError('JK4003', {
+    throw new JkError('JK4010', {
       message: `cannot ${what} in the cluster's network namespaces (${st.prefix}*): ${(e as Error).message}`,
-      fix: process.getuid?.() === 0 ? '`jetkeeper down` and `jetkeeper up --netns` start from scratch' : 'run it as root: the cluster was started with --netns',
+      fix: process.getuid?.() === 0 ? '`jetkeeper down` and `jetkeeper up --netns` start from scratch' : 'run it as root: the cluster was started in network namespaces',
       cause: e,
     });
   }
@@ -369,7 +371,7 @@ export function teardownPrefixSync(prefix: string): void {
   }
   const left = leftovers(prefix);
   if (left.namespaces.length || left.links.length) {
-    throw new JkError('JK4003', {
+    throw new JkError('JK4010', {
       message: `network namespaces/links of ${prefix} left behind: ${[...left.namespaces.map((n) => `netns ${n}`), ...left.links.map((n) => `link ${n}`)].join(', ')}${errors.length ? ` (${errors.join('; ')})` : ''}`,
       fix: `remove them with \`ip netns del <name>\` / \`ip link del <name>\``,
     });

@@ -172,11 +172,20 @@ function knownSubjects(s: StreamSpec, streams: ReadonlyMap<string, Resource>): s
   const origins = [...(s.mirror ? [s.mirror] : []), ...(s.sources ?? [])];
   const out = s.subjects?.length ? [...s.subjects] : origins.length ? [] : [s.name];
   for (const o of origins) {
-    const origin = streams.get(o.name)?.spec as StreamSpec | undefined;
-    if (!origin || o.externalApiPrefix || o.domain || o.subjectTransforms?.length || origin.mirror || origin.sources?.length || origin.subjectTransform) return undefined;
-    out.push(...(o.filterSubject ? [o.filterSubject] : origin.subjects?.length ? origin.subjects : [origin.name]));
+    const seen = originSubjects(o, streams);
+    if (!seen) return undefined;
+    out.push(...seen);
   }
   return out;
+}
+
+/** The subjects one mirror or source brings in, when its origin is declared and plain. */
+function originSubjects(o: NonNullable<StreamSpec['mirror']>, streams: ReadonlyMap<string, Resource>): string[] | undefined {
+  if (o.externalApiPrefix || o.domain || o.subjectTransforms?.length) return undefined;
+  const origin = streams.get(o.name)?.spec as StreamSpec | undefined;
+  if (!origin || origin.mirror || origin.sources?.length || origin.subjectTransform) return undefined;
+  if (o.filterSubject) return [o.filterSubject];
+  return origin.subjects?.length ? origin.subjects : [origin.name];
 }
 
 /**

@@ -149,7 +149,7 @@ function validateDocument(doc: ManifestDocument, result: ValidationResult): Reso
   }
   const spec = doc.data.spec;
   if (spec === undefined || spec === null || typeof spec !== 'object') {
-    result.errors.push(new JkError('JK1006', { message: 'spec is required', resource: ref, field: 'spec', at: doc.positionOf([]), fix: `add a spec: see \`jetkeeper explain ${rk.kind}\`` }));
+    result.errors.push(new JkError('JK1006', { message: 'spec is required', resource: ref, field: 'spec', at: doc.positionOf([]), fix: `add a spec: \`jetkeeper schema ${rk.kind}\` prints its fields` }));
     return undefined;
   }
   const parsed = rk.schema.safeParse(spec);

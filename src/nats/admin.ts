@@ -1,19 +1,26 @@
 /**
  * The one door to the NATS client libraries: connect, read live JetStream state, write
- * streams and consumers. Errors are decoded once here, keyed on the JetStream err_code.
+ * streams and consumers. Errors are decoded by errors.ts, keyed on the JetStream err_code.
  */
+import { AsyncLocalStorage } from 'node:async_hooks';
+import { channel } from 'node:diagnostics_channel';
 import { readFile } from 'node:fs/promises';
-import { isIP } from 'node:net';
+import { isIP, type Socket } from 'node:net';
 import { checkServerIdentity, type PeerCertificate } from 'node:tls';
 import { connect, type NodeConnectionOptions } from '@nats-io/transport-node';
 import {
   credsAuthenticator, nkeyAuthenticator, type NatsConnection,
 } from '@nats-io/transport-node';
 import {
-  jetstreamManager, JetStreamApiError, type JetStreamManager, type StreamConfig, type StreamInfo, type ConsumerConfig,
+  jetstreamManager, JetStreamApiError, type JetStreamManager, type StreamConfig, type StreamInfo, type ConsumerConfig, type ConsumerInfo,
 } from '@nats-io/jetstream';
 import { JkError } from '../errors.js';
-import { describeSettings, redactSecrets, type ConnectionSettings } from './settings.js';
+import { secretShape } from '../resources/account/map.js';
+import { secretNotPath } from './overlay.js';
+import { describeSettings, redactSecrets, splitUserInfo, type ConnectionSettings } from './settings.js';
+import { decodeNatsError, JsApiCode } from './errors.js';
+
+export { decodeNatsError };
 
 export type JsonConfig = Record<string, unknown>;
 
@@ -35,6 +42,12 @@ export interface ConsumerSnapshot {
   cluster?: { leader?: string };
 }
 
+/** Streams and consumers to read by name. */
+export interface LiveTargets {
+  streams: readonly string[];
+  consumers: readonly { stream: string; name: string }[];
+}
+
 export interface LiveSnapshot {
   serverVersion: string;
   streams: StreamSnapshot[];
@@ -46,46 +59,12 @@ function streamSnapshot(si: StreamInfo): StreamSnapshot {
   return { config: si.config as unknown as JsonConfig, state: si.state as unknown as StreamSnapshot['state'], cluster: si.cluster as StreamSnapshot['cluster'], created: si.created };
 }
 
-/** Transient JetStream API codes: the same request may succeed a moment later. */
-const TRANSIENT_API_CODES = new Set([10008 /* system temporarily unavailable */, 10009 /* cluster can not handle request (no leader) */]);
-
-/** Turns any client error into a JkError naming the resource; secrets are redacted. */
-export function decodeNatsError(e: unknown, resource: string | undefined, settings?: ConnectionSettings): JkError {
-  if (e instanceof JkError) return e;
-  const err = e as Error & { code?: unknown; name?: string };
-  const text = redactSecrets(String(err?.message ?? e), settings);
-  if (e instanceof JetStreamApiError) {
-    const code = e.code;
-    return new JkError('JK2003', {
-      message: `server refused: ${text} (err_code ${code})`,
-      resource,
-      apiCode: code,
-      transient: TRANSIENT_API_CODES.has(code),
-      fix: fixForApiCode(code),
-    });
-  }
-  const name = err?.name ?? '';
-  if (name === 'TimeoutError' || /timeout/i.test(text)) {
-    return new JkError('JK2005', { message: `request timed out: ${text}`, resource, transient: true, fix: 'check that the cluster has a JetStream meta leader (`jetkeeper status`), then retry' });
-  }
-  if (name === 'NoRespondersError' || name === 'JetStreamNotEnabled' || /no responders|not enabled/i.test(text)) {
-    return new JkError('JK2002', { message: `no JetStream responder: ${text}`, resource, transient: true, fix: 'enable JetStream on the server (jetstream {} in its config) or wait for a stream/meta leader election' });
-  }
-  return new JkError('JK2003', { message: text, resource, fix: 'see the server log for details' });
-}
-
-function fixForApiCode(code: number): string {
-  switch (code) {
-    case 10058: return 'a stream with this name exists with a different config; run `jetkeeper plan` to see the difference';
-    case 10065: return 'another stream already captures one of these subjects; change the subjects or the other stream';
-    case 10052: case 10025: return 'the server rejected this config: check the field named in the message';
-    case 10023: return 'not enough servers or resources for these replicas/limits; lower spec.replicas or add servers';
-    case 10074: return 'the server is not clustered: set spec.replicas: 1, or start a cluster (`jetkeeper up --servers 3`)';
-    case 10148: case 10013: return 'a consumer with this name already exists with another config; run `jetkeeper plan`';
-    case 10047: return 'the server ran out of JetStream storage: free space or lower maxBytes';
-    case 10008: return 'the cluster has no JetStream quorum right now; retry when servers are back';
-    default: return 'read the server message; `jetkeeper plan` shows what jetkeeper sends';
-  }
+/** A client ConsumerInfo as jetkeeper keeps it. */
+function consumerSnapshot(stream: string, ci: ConsumerInfo): ConsumerSnapshot {
+  return {
+    stream, name: ci.name, config: ci.config as unknown as JsonConfig, num_pending: ci.num_pending, num_ack_pending: ci.num_ack_pending,
+    num_redelivered: ci.num_redelivered, num_waiting: ci.num_waiting, cluster: ci.cluster,
+  };
 }
 
 /** Decodes a percent-encoded URL part; a malformed escape is taken literally. */
@@ -104,9 +83,8 @@ function decodePart(v: string): string {
 export function splitUrlAuth(servers: readonly string[]): { servers: string[]; user?: string; pass?: string; token?: string } {
   let auth: { user?: string; pass?: string; token?: string } | undefined;
   const stripped = servers.map((url) => {
-    const m = /^((?:[a-z][a-z0-9+.-]*:\/\/)?)([^/\s]*)@([^@]*)$/i.exec(url.trim());
-    if (!m) return url;
-    const [, scheme, cred, rest] = m;
+    const { scheme, cred, rest } = splitUserInfo(url);
+    if (cred === undefined) return url;
     if (!auth && cred) {
       const i = cred.indexOf(':');
       auth = i >= 0 ? { user: decodePart(cred.slice(0, i)), pass: decodePart(cred.slice(i + 1)) } : { token: decodePart(cred) };
@@ -140,14 +118,33 @@ function serverIdentityCheck(servers: readonly string[]): (host: string, cert: P
   };
 }
 
+/** Node's timers hold at most 2^31-1 ms; a larger value would fire at once. */
+const MAX_TIMER_MS = 2 ** 31 - 1;
+
+/** The connect timeout: a whole number of milliseconds a timer can hold (5 s when unset). */
+function connectTimeout(ms: number | undefined): number {
+  if (ms === undefined) return 5000;
+  if (Number.isInteger(ms) && ms > 0 && ms <= MAX_TIMER_MS) return ms;
+  throw new JkError('JK2004', { message: `a connection timeout of ${ms} ms is not a whole number from 1 to ${MAX_TIMER_MS}`, fix: 'give the timeout in milliseconds, e.g. 10000' });
+}
+
+/** A server URL with the tls:// scheme asks for TLS. */
+function requiresTls(servers: readonly string[]): boolean {
+  return servers.some((u) => /^tls:\/\//i.test(u.trim()));
+}
+
 async function connectOptions(s: ConnectionSettings): Promise<NodeConnectionOptions> {
   const fromUrls = splitUrlAuth(s.servers);
   const opts: NodeConnectionOptions = {
     servers: fromUrls.servers,
     name: s.name ?? 'jetkeeper',
-    timeout: s.timeoutMs ?? 5000,
+    timeout: connectTimeout(s.timeoutMs),
     maxReconnectAttempts: 10,
   };
+  for (const [what, path] of [['creds', s.creds], ['nkey seed', s.nkey]] as const) {
+    const shape = path ? secretShape(path) : undefined;
+    if (shape) throw secretNotPath(what, undefined, shape);
+  }
   try {
     if (s.creds) opts.authenticator = credsAuthenticator(await readFile(s.creds));
     else if (s.nkey) opts.authenticator = nkeyAuthenticator(new TextEncoder().encode((await readFile(s.nkey, 'utf8')).trim()));
@@ -163,6 +160,8 @@ async function connectOptions(s: ConnectionSettings): Promise<NodeConnectionOpti
   } catch (e) {
     throw new JkError('JK2004', { message: `cannot read credentials: ${(e as Error).message}`, fix: 'check the --creds/--nkey file path and its permissions' });
   }
+  // tls:// means TLS or nothing: nats.js alone would fall back to plain text on a server without TLS
+  if (!s.tls && requiresTls(s.servers)) opts.tls = {} as NodeConnectionOptions['tls'];
   if (s.tls) {
     opts.tls = {
       caFile: s.tls.ca,
@@ -194,7 +193,7 @@ async function tlsRefusal(opts: NodeConnectionOptions): Promise<string | undefin
   let reset = false;
   for (let i = 0; i < 3; i++) {
     try {
-      await (await connect({ ...opts, reconnect: false, timeout: Math.min(opts.timeout ?? 5000, 3000) })).close();
+      await (await dial({ ...opts, reconnect: false, timeout: Math.min(opts.timeout ?? 5000, 3000) })).close();
       return undefined;
     } catch (e) {
       const alert = tlsAlert(e);
@@ -206,17 +205,51 @@ async function tlsRefusal(opts: NodeConnectionOptions): Promise<string | undefin
   return reset ? 'the server closed the connection right after the TLS handshake' : undefined;
 }
 
+/**
+ * The TCP sockets a connect opens while it is in flight. When nats.js gives up on a server that
+ * accepted the connection but never sent its INFO (a timeout), it leaves that socket open, and the
+ * process then never exits: a failed connect closes every socket it opened.
+ */
+const dialing = new AsyncLocalStorage<{ sockets: Set<Socket>; open: boolean }>();
+channel('net.client.socket').subscribe((msg) => {
+  const track = dialing.getStore();
+  if (track?.open) track.sockets.add((msg as { socket: Socket }).socket);
+});
+
+/** nats.js connect, closing what it leaves open when it fails. */
+async function dial(opts: NodeConnectionOptions): Promise<NatsConnection> {
+  const track = { sockets: new Set<Socket>(), open: true };
+  try {
+    return await dialing.run(track, () => connect(opts));
+  } catch (e) {
+    for (const socket of track.sockets) socket.destroy();
+    throw e;
+  } finally {
+    track.open = false;
+    track.sockets.clear();
+  }
+}
+
+function noTls(s: ConnectionSettings, cause: unknown): JkError {
+  return new JkError('JK2001', {
+    message: `cannot connect to ${describeSettings(s)}: the server does not offer TLS, and ${s.tls ? 'TLS settings were given' : 'a tls:// URL asks for TLS'}; nothing was sent in plain text`,
+    fix: 'enable TLS on the server (a tls {} block in its config), or use a nats:// URL without TLS settings to connect in plain text',
+    cause,
+  });
+}
+
 /** Opens a connection; a failure names where it tried (without secrets) and how to fix it. */
 export async function openConnection(s: ConnectionSettings): Promise<NatsConnection> {
   const opts = await connectOptions(s);
   try {
-    return await connect(opts);
+    return await dial(opts);
   } catch (e) {
     const text = redactSecrets((e as Error).message, s);
     const timedOut = (e as Error).name === 'TimeoutError' || /timeout/i.test(text);
+    if (/does not support 'tls'/.test(text)) throw noTls(s, e);
     const alert = s.tls ? tlsAlert(e) ?? (timedOut ? await tlsRefusal(opts) : undefined) : undefined;
     throw new JkError('JK2001', {
-      message: `cannot connect to ${describeSettings(s)}: ${alert ? redactSecrets(alert, s) : text}`,
+      message: `cannot connect to ${describeSettings(s)}: ${alert ? redactSecrets(alert, s) : timedOut ? `${text}: no NATS answer within ${opts.timeout} ms (is this a NATS client port?)` : text}`,
       fix: alert
         ? 'give a client certificate and key the server trusts (--tlscert/--tlskey, or cert/key in the nats context) and the CA of the server certificate (--tlsca)'
         : 'start a local cluster with `jetkeeper up`, or point at a server with -s nats://host:4222 / $NATS_URL / --context',
@@ -275,22 +308,37 @@ export class JetStreamAdmin {
       const name = String(s.config.name);
       try {
         for await (const ci of this.jsm.consumers.list(name)) {
-          consumers.push({
-            stream: name,
-            name: ci.name,
-            config: ci.config as unknown as JsonConfig,
-            num_pending: ci.num_pending,
-            num_ack_pending: ci.num_ack_pending,
-            num_redelivered: ci.num_redelivered,
-            num_waiting: ci.num_waiting,
-            cluster: ci.cluster,
-          });
+          consumers.push(consumerSnapshot(name, ci));
         }
       } catch (e) {
         throw decodeNatsError(e, `Stream/${name}`, this.settings);
       }
     });
     return { serverVersion: this.serverVersion, streams, consumers };
+  }
+
+  /**
+   * Reads only the named streams and consumers (one info request each), for reconciling a few
+   * resources among many. What does not exist is absent from the snapshot.
+   */
+  async readTargets(targets: LiveTargets, opts: { concurrency?: number } = {}): Promise<LiveSnapshot> {
+    const limit = opts.concurrency ?? 16;
+    const found = await mapLimit([...new Set(targets.streams)], limit, (name) => this.streamInfo(name));
+    const streams = found.filter((s): s is StreamSnapshot => s !== undefined);
+    const have = new Set(streams.map((s) => String(s.config.name)));
+    const wanted = targets.consumers.filter((c) => have.has(c.stream));
+    const consumers = await mapLimit(wanted, limit, (c) => this.consumerInfo(c.stream, c.name));
+    return { serverVersion: this.serverVersion, streams, consumers: consumers.filter((c): c is ConsumerSnapshot => c !== undefined) };
+  }
+
+  async consumerInfo(stream: string, name: string): Promise<ConsumerSnapshot | undefined> {
+    try {
+      return consumerSnapshot(stream, await this.jsm.consumers.info(stream, name));
+    } catch (e) {
+      // 10014 consumer not found, 10059 stream not found
+      if (e instanceof JetStreamApiError && (e.code === 10014 || e.code === 10059)) return undefined;
+      throw decodeNatsError(e, `Consumer/${stream}/${name}`, this.settings);
+    }
   }
 
   /** JetStream usage and limits of the connected account. */
@@ -302,7 +350,7 @@ export class JetStreamAdmin {
     try {
       return streamSnapshot(await this.jsm.streams.info(name));
     } catch (e) {
-      if (e instanceof JetStreamApiError && e.code === 10059) return undefined;
+      if (e instanceof JetStreamApiError && e.code === JsApiCode.StreamNotFound) return undefined;
       throw decodeNatsError(e, `Stream/${name}`, this.settings);
     }
   }

@@ -4,10 +4,9 @@
  * and asking which streams capture a subject. Errors are decoded by decodeNatsError, so a
  * leader election surfaces as a transient JkError the caller may retry.
  */
-import type { NatsConnection } from '@nats-io/transport-node';
-import { jetstream, jetstreamManager, type JetStreamClient, type JetStreamManager } from '@nats-io/jetstream';
+import { NatsClient } from './client.js';
+import { decodeNatsError } from './errors.js';
 import type { ConnectionSettings } from './settings.js';
-import { decodeNatsError, openConnection } from './admin.js';
 
 export interface LabPeer {
   name: string;
@@ -54,38 +53,29 @@ export type PublishOutcome =
   | { stored: true; stream: string; seq: number; duplicate: boolean }
   | { stored: false; error: string };
 
-/** One connection for the lab's probes; reconnects across the cluster when a server dies. */
-export class LabClient {
-  readonly nc: NatsConnection;
-  readonly #js: JetStreamClient;
-  readonly #jsm: JetStreamManager;
-  readonly #settings: ConnectionSettings;
-
-  private constructor(nc: NatsConnection, jsm: JetStreamManager, settings: ConnectionSettings) {
-    this.nc = nc;
-    this.#jsm = jsm;
-    this.#js = jetstream(nc, { timeout: settings.timeoutMs ?? 5_000 });
-    this.#settings = settings;
-  }
-
-  static async connect(settings: ConnectionSettings): Promise<LabClient> {
-    const nc = await openConnection({ ...settings, name: settings.name ?? 'jetkeeper-lab' });
+/** The lab's probes over the one client connection (its JetStream domain honoured); reconnects across the cluster when a server dies. */
+export class LabClient extends NatsClient {
+  /** Connects and checks that JetStream answers (a JkError when it does not). */
+  static override async connect(settings: ConnectionSettings): Promise<LabClient> {
+    const base = await NatsClient.connect({ ...settings, timeoutMs: settings.timeoutMs ?? 5_000 }, { name: settings.name ?? 'jetkeeper-lab' });
+    const client = new LabClient(base.nc, base.settings);
     try {
-      return new LabClient(nc, await jetstreamManager(nc, { timeout: settings.timeoutMs ?? 5_000 }), settings);
+      await client.manager(client.timeoutMs, true);
+      return client;
     } catch (e) {
-      await nc.close();
+      await client.close();
       throw decodeNatsError(e, undefined, settings);
     }
   }
 
   /** The server this client is connected to right now (`127.0.0.1:4222`). */
   get connectedServer(): string {
-    return this.nc.getServer();
+    return this.server;
   }
 
   async streamInfo(name: string): Promise<LabStreamInfo> {
-    try {
-      const si = await this.#jsm.streams.info(name);
+    return this.call(`Stream/${name}`, async () => {
+      const si = await (await this.manager()).streams.info(name);
       return {
         name: si.config.name,
         subjects: si.config.subjects ?? [],
@@ -99,14 +89,12 @@ export class LabClient {
         leader: si.cluster?.leader,
         peers: (si.cluster?.replicas ?? []).map((p) => ({ name: p.name, current: !!p.current, offline: !!p.offline, lag: p.lag ?? 0 })),
       };
-    } catch (e) {
-      throw decodeNatsError(e, `Stream/${name}`, this.#settings);
-    }
+    });
   }
 
   async consumerInfo(stream: string, name: string): Promise<LabConsumerInfo> {
-    try {
-      const ci = await this.#jsm.consumers.info(stream, name);
+    return this.call(`Consumer/${stream}/${name}`, async () => {
+      const ci = await (await this.manager()).consumers.info(stream, name);
       return {
         stream,
         name: ci.name,
@@ -120,30 +108,24 @@ export class LabClient {
         numWaiting: ci.num_waiting,
         leader: ci.cluster?.leader,
       };
-    } catch (e) {
-      throw decodeNatsError(e, `Consumer/${stream}/${name}`, this.#settings);
-    }
+    });
   }
 
   /** Names of the streams whose subjects capture `subject` (the server matches wildcards). */
   async streamsCapturing(subject: string): Promise<string[]> {
-    try {
+    return this.call(undefined, async () => {
       const names: string[] = [];
-      for await (const n of this.#jsm.streams.names(subject)) names.push(n);
+      for await (const n of (await this.manager()).streams.names(subject)) names.push(n);
       return names;
-    } catch (e) {
-      throw decodeNatsError(e, undefined, this.#settings);
-    }
+    });
   }
 
   /** A plain Core NATS publish, flushed: the server has it, whoever (if anyone) listens. */
   async publishCore(subject: string, payload: unknown): Promise<void> {
-    try {
-      this.nc.publish(subject, JSON.stringify(payload));
-      await this.nc.flush();
-    } catch (e) {
-      throw decodeNatsError(e, undefined, this.#settings);
-    }
+    await this.call(undefined, async () => {
+      this.publish(subject, JSON.stringify(payload));
+      await this.flush();
+    });
   }
 
   /**
@@ -153,16 +135,12 @@ export class LabClient {
    */
   async publishOnce(subject: string, payload: unknown, opts: { msgID?: string; timeoutMs?: number } = {}): Promise<PublishOutcome> {
     try {
-      const ack = await this.#js.publish(subject, JSON.stringify(payload), { msgID: opts.msgID, timeout: opts.timeoutMs ?? 2_000 });
+      const ack = await this.js.publish(subject, JSON.stringify(payload), { msgID: opts.msgID, timeout: opts.timeoutMs ?? 2_000 });
       return { stored: true, stream: ack.stream, seq: ack.seq, duplicate: ack.duplicate };
     } catch (e) {
       const err = e as Error & { cause?: Error };
       const cause = err.cause?.message ? ` (${err.cause.message})` : '';
       return { stored: false, error: `${err.name}: ${err.message}${cause}` };
     }
-  }
-
-  async close(): Promise<void> {
-    await this.nc.close();
   }
 }

@@ -6,7 +6,7 @@
  */
 import { readFile } from 'node:fs/promises';
 import { JkError } from '../errors.js';
-import type { FileOrSecret } from '../resources/account/map.js';
+import { secretShape, type FileOrSecret } from '../resources/account/map.js';
 import type { ConnectionSettings } from './settings.js';
 
 export interface ConnectionLayer {
@@ -23,12 +23,25 @@ export interface ConnectionLayer {
   jsDomain?: string;
 }
 
+/** The JK1106 error for a secret found where a file path belongs; the value itself is never shown. */
+export function secretNotPath(what: string, origin: string | undefined, shape: string): JkError {
+  return new JkError('JK1106', {
+    message: `the value given as the ${what} file looks like a secret (${shape}), not a file path; it is not shown`,
+    resource: origin,
+    fix: `put the ${what} in a file (mode 0600) and give its path, or use secret.name in Kubernetes; then rotate it, as it may have been exposed`,
+  });
+}
+
 function filePath(v: FileOrSecret, origin: string, what: string): string {
-  if (typeof v === 'string') return v;
+  if (typeof v === 'string') {
+    const shape = secretShape(v);
+    if (shape) throw secretNotPath(what, origin, shape);
+    return v;
+  }
   throw new JkError('JK2004', {
     message: `${what} comes from Kubernetes Secret "${v.secretName}" (key ${v.key}), which only the Kubernetes controller can read`,
     resource: origin,
-    fix: 'outside Kubernetes, give a file path instead of secret.name (or pass --creds/--nkey/--user on the command line)',
+    fix: 'outside Kubernetes, give a file path instead of secret.name (or the connection settings `creds`, `nkey` or `user`)',
   });
 }
 
@@ -37,6 +50,9 @@ async function fileText(v: FileOrSecret, origin: string, what: string): Promise<
   try {
     return (await readFile(path, 'utf8')).trim();
   } catch (e) {
+    // a token, user or password file that cannot be read and is a bare word: likely the secret itself
+    const shape = secretShape(path, true);
+    if (shape) throw secretNotPath(what, origin, shape);
     throw new JkError('JK2004', { message: `cannot read the ${what} file ${path}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`, resource: origin, fix: 'check the path and its permissions' });
   }
 }

@@ -1,4 +1,5 @@
 /** How to reach a NATS system: URLs, auth, TLS. Pure data plus redaction for display. */
+import { secretShape } from '../resources/account/map.js';
 
 export interface ConnectionSettings {
   servers: string[];
@@ -26,23 +27,59 @@ export function splitServerUrls(list: string): string[] {
 /** The settings as they may be shown to a person: URLs without passwords, no token, no seed. */
 export function describeSettings(s: ConnectionSettings): string {
   const urls = s.servers.map(redactUrl).join(',');
-  const auth = s.creds ? ` creds=${s.creds}` : s.nkey ? ` nkey=${s.nkey}` : s.token ? ' token=***' : s.user ? ` user=${s.user} password=***` : '';
+  const path = (p: string) => (secretShape(p) ? '***' : p);
+  const auth = s.creds ? ` creds=${path(s.creds)}` : s.nkey ? ` nkey=${path(s.nkey)}` : s.token ? ' token=***' : s.user ? ` user=${s.user} password=***` : '';
   const tls = s.tls?.ca || s.tls?.cert ? ' tls' : '';
   return `${urls}${auth}${tls}${s.origin ? ` (from ${s.origin})` : ''}`;
 }
 
-/** `//user:pass@` -> `//user:***@`, `//token@` -> `//***@` (a replacer for the user info of a URL). */
-const hideUserInfo = (_m: string, cred: string): string => (cred.includes(':') ? `//${cred.split(':')[0]}:***@` : '//***@');
-
-/** nats://user:pass@host -> nats://user:***@host; tokens in the user part are hidden too. The last @ ends the user info (a password may hold an @). */
-export function redactUrl(url: string): string {
-  return url.replace(/\/\/([^/]*)@/, hideUserInfo);
+/**
+ * A server URL as scheme, user info and the rest, in every form a user may write it: with or
+ * without a scheme (`alice:pw@host:4222`), and with any character in the password (`/`, `@`,
+ * `:`, spaces): the last `@` ends the user info, as hosts and ports never hold one.
+ */
+export function splitUserInfo(url: string): { scheme: string; cred?: string; rest: string } {
+  const m = /^([a-z][a-z0-9+.-]*:\/\/)?([\s\S]*)@([^@]*)$/i.exec(url.trim());
+  if (!m) {
+    const scheme = /^[a-z][a-z0-9+.-]*:\/\//i.exec(url.trim())?.[0] ?? '';
+    return { scheme, rest: url.trim().slice(scheme.length) };
+  }
+  return { scheme: m[1] ?? '', cred: m[2], rest: m[3] };
 }
 
-/** Replaces every secret value that occurs in `text` (error messages from libraries may echo them). */
+/** `user:pass` -> `user:***`, a token -> `***`. */
+function hideCred(cred: string): string {
+  const i = cred.indexOf(':');
+  return i >= 0 ? `${cred.slice(0, i)}:***` : '***';
+}
+
+/** nats://user:pass@host -> nats://user:***@host, alice:pw@host -> alice:***@host; a token in the user part is hidden whole. */
+export function redactUrl(url: string): string {
+  const { scheme, cred, rest } = splitUserInfo(url);
+  return cred === undefined ? url : `${scheme}${hideCred(cred)}@${rest}`;
+}
+
+/** Every secret these settings hold, as written and percent-decoded (URL user info included). */
+function secretsOf(s: ConnectionSettings): string[] {
+  const out = [s.password, s.token];
+  for (const url of s.servers ?? []) {
+    const cred = splitUserInfo(url).cred;
+    if (!cred) continue;
+    const i = cred.indexOf(':');
+    const secret = i >= 0 ? cred.slice(i + 1) : cred;
+    out.push(secret, cred);
+    try {
+      out.push(decodeURIComponent(secret));
+    } catch {
+      // a malformed escape: the raw text is hidden already
+    }
+  }
+  return out.filter((x): x is string => typeof x === 'string' && x.length > 0).sort((a, b) => b.length - a.length);
+}
+
+/** Replaces every secret value that occurs in `text` (error messages from libraries may echo them), and the user info of any URL in it. */
 export function redactSecrets(text: string, s: ConnectionSettings | undefined): string {
-  if (!s) return text;
   let out = text;
-  for (const secret of [s.password, s.token]) if (secret) out = out.split(secret).join('***');
-  return out.replace(/\/\/([^/\s]*)@/g, hideUserInfo);
+  if (s) for (const secret of secretsOf(s)) out = out.split(secret).join('***');
+  return out.replace(/\b([a-z][a-z0-9+.-]*:\/\/)(\S*)@/gi, (_m, scheme: string, cred: string) => `${scheme}${hideCred(cred)}@`);
 }

@@ -50,12 +50,36 @@ export interface Change {
   /** config the server reported */
   live?: ApiConfig;
   resource?: Resource;
+  /** a consumer whose stream neither exists nor is declared: the stream it waits for (`Stream/X`) */
+  waitsFor?: string;
+}
+
+/**
+ * The mass-delete guard of a pruning plan: prune never deletes when nothing is declared for the
+ * connection (an empty directory, a failed checkout), nor more than `limit` resources unless the
+ * run raised the limit.
+ */
+export interface PruneGuard {
+  /** resources the plan deletes */
+  deletes: number;
+  /** live resources carrying this owner's tag */
+  owned: number;
+  /** resources declared for this connection */
+  declared: number;
+  /** the most deletes allowed in this run */
+  limit: number;
+  /** whether the limit was given explicitly (`pruneMax`) or is the default */
+  explicit: boolean;
+  /** set when the deletes are refused */
+  refused?: 'nothing-declared' | 'over-limit';
 }
 
 export interface Plan {
   serverVersion: string;
   owner: string;
   changes: Change[];
+  /** present when the plan prunes */
+  prune?: PruneGuard;
 }
 
 export interface PlanOptions {
@@ -65,6 +89,17 @@ export interface PlanOptions {
   prune: boolean;
   /** every resource declared in this run (default: `desired`); prune never deletes these */
   declared?: readonly Resource[];
+  /** the most resources one prune may delete; default: a quarter of the owned ones, at least 1, at most 10 */
+  pruneMax?: number;
+}
+
+/** Default mass-delete limit: 25 % of what the owner has, never less than 1 nor more than 10. */
+export const PRUNE_DEFAULT_MAX = 10;
+export const PRUNE_DEFAULT_SHARE = 0.25;
+
+/** The most deletes a prune may make when the run does not say (see PruneGuard). */
+export function defaultPruneLimit(owned: number): number {
+  return Math.min(PRUNE_DEFAULT_MAX, Math.max(1, Math.floor(owned * PRUNE_DEFAULT_SHARE)));
 }
 
 const METADATA_SINCE = '2.10.0';
@@ -89,6 +124,7 @@ export function plan(desired: readonly Resource[], live: LiveState, opts: PlanOp
     const liveCfg = t.type === 'stream' ? streams.get(t.stream)?.config : replacedStreams.has(t.stream) ? undefined : consumers.get(`${t.stream}/${t.consumer}`)?.config;
     const inherited = t.type === 'consumer' ? limitsOf(t.stream) : undefined;
     const change = planResource(kind, r, liveCfg, live.serverVersion, opts.owner, inherited);
+    if (t.type === 'consumer' && !streams.has(t.stream) && !declaredStreams.has(t.stream)) change.waitsFor = `Stream/${t.stream}`;
     if (change.action === 'replace' && t.type === 'stream') {
       replacedStreams.add(t.stream);
       const lost = live.consumers.filter((c) => c.stream === t.stream).map((c) => c.name);
@@ -100,12 +136,37 @@ export function plan(desired: readonly Resource[], live: LiveState, opts: PlanOp
     if (compareVersions(live.serverVersion, METADATA_SINCE) < 0) {
       throw new JkError('JK3006', {
         message: `prune needs stream and consumer metadata to know what jetkeeper owns; nats-server ${live.serverVersion} has none (it came in ${METADATA_SINCE})`,
-        fix: 'run without --prune (nothing is deleted), or upgrade nats-server to 2.10 or newer',
+        option: 'prune',
+        fix: 'run without `prune` (nothing is deleted), or upgrade nats-server to 2.10 or newer',
       });
     }
-    changes.push(...planPrune(opts.declared ?? desired, live, opts.owner, replacedStreams));
+    const deletes = planPrune(opts.declared ?? desired, live, opts.owner, replacedStreams);
+    changes.push(...deletes);
+    return { serverVersion: live.serverVersion, owner: opts.owner, changes, prune: pruneGuard(deletes, live, ordered.length, opts) };
   }
   return { serverVersion: live.serverVersion, owner: opts.owner, changes };
+}
+
+/** The refusal of a guarded prune, in words that name the limit. */
+export function pruneRefusal(g: PruneGuard): string {
+  if (g.refused === 'nothing-declared') {
+    return `prune refused: nothing is declared for this connection, so it would delete all ${g.deletes} resource(s) this owner applied`;
+  }
+  return `prune refused: it would delete ${g.deletes} resources, more than the limit of ${g.limit} (${limitText(g)})`;
+}
+
+/** How the prune limit was set, for plans and refusals. */
+export function limitText(g: PruneGuard): string {
+  return g.explicit ? 'set for this run' : `default: 25 % of the ${g.owned} owned, at least 1, at most ${PRUNE_DEFAULT_MAX}`;
+}
+
+function pruneGuard(changes: readonly Change[], live: LiveState, declared: number, opts: PlanOptions): PruneGuard {
+  const owned = [...live.streams, ...live.consumers].filter((x) => metadataValue(x.config, OWNER_KEY) === opts.owner).length;
+  const deletes = changes.filter((c) => c.action === 'delete').length;
+  const explicit = opts.pruneMax !== undefined;
+  const limit = opts.pruneMax ?? defaultPruneLimit(owned);
+  const refused = deletes === 0 ? undefined : declared === 0 ? 'nothing-declared' : deletes > limit ? 'over-limit' : undefined;
+  return { deletes, owned, declared, limit, explicit, ...(refused ? { refused } : {}) };
 }
 
 function rank(t: Target): number {
@@ -144,8 +205,8 @@ export function planResource(kind: ResourceKind, r: Resource, live: ApiConfig | 
   for (const [k, v] of Object.entries(inherited ?? {})) if (api[k] === undefined && v) api[k] = v;
   const desired = withOwner(api, r, serverVersion, owner);
   const unsupported = kind.features
-    .filter((f) => api[f.field] !== undefined && compareVersions(serverVersion, f.since) < 0)
-    .map((f): FieldChange => ({ apiField: f.field, field: kind.specFields[f.field] ?? f.field, to: api[f.field], since: f.since }));
+    .filter((f) => api[f.field] !== undefined && (!f.uses || f.uses(api[f.field])) && compareVersions(serverVersion, f.since) < 0)
+    .map((f): FieldChange => ({ apiField: f.field, field: f.what ?? kind.specFields[f.field] ?? f.field, to: api[f.field], since: f.since }));
   if (unsupported.length) {
     return {
       ...base, action: 'unsupported', fields: unsupported, desired, live,

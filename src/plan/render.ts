@@ -1,8 +1,9 @@
 /** Plan rendering: a readable diff for people and a stable JSON shape for tools. */
+import { escapeControlLines } from '../errors.js';
 import { formatDuration } from '../resources/duration.js';
 import { kindByName } from '../resources/index.js';
-import type { Action, Change, FieldChange, Plan } from './plan.js';
-import { summarize } from './plan.js';
+import type { Action, Change, FieldChange, Plan, PruneGuard } from './plan.js';
+import { limitText, pruneRefusal, summarize } from './plan.js';
 
 const SYMBOL: Record<Action, string> = {
   create: '+', update: '~', replace: '-/+', delete: '-', unsupported: '!', skip: '=', noop: ' ',
@@ -29,7 +30,7 @@ function fieldLine(c: Change, f: FieldChange): string {
   return `    ${f.field}: ${from} → ${to}${f.immutable ? '   [forces replace]' : ''}`;
 }
 
-/** Text form; `verbose` also lists unchanged resources. */
+/** Text form, control characters escaped; `verbose` also lists unchanged resources. */
 export function renderPlanText(p: Plan, opts: { verbose?: boolean; allowReplace?: boolean } = {}): string {
   const lines: string[] = [];
   for (const c of p.changes) {
@@ -38,16 +39,22 @@ export function renderPlanText(p: Plan, opts: { verbose?: boolean; allowReplace?
     lines.push(`${SYMBOL[c.action]} ${label.padEnd(11)} ${c.key}${c.reason ? `  (${c.reason})` : ''}`);
     for (const f of c.fields) lines.push(fieldLine(c, f));
     if (c.dataLoss) lines.push(`    DATA LOSS: ${c.dataLoss}`);
-    if (c.action === 'replace' && !opts.allowReplace) lines.push('    apply refuses this without --allow-replace');
+    if (c.action === 'replace' && !opts.allowReplace) lines.push('    apply refuses this without `allowReplace`');
   }
   const s = summarize(p);
   if (lines.length === 0) lines.push('No changes. The server matches the manifests.');
+  if (p.prune) lines.push(pruneLine(p.prune));
   lines.push('');
   lines.push(
     `Plan: ${s.create} to create, ${s.update} to update, ${s.replace} to replace, ${s.delete} to delete, ` +
       `${s.unsupported} unsupported, ${s.skip} skipped, ${s.noop} unchanged (nats-server ${p.serverVersion}).`,
   );
-  return lines.join('\n');
+  return escapeControlLines(lines.join('\n'));
+}
+
+function pruneLine(g: PruneGuard): string {
+  if (g.refused) return `PRUNE REFUSED: ${pruneRefusal(g).replace(/^prune refused: /, '')}. Apply deletes nothing.`;
+  return `Prune: ${g.deletes} to delete of ${g.owned} owned; limit ${g.limit} (${limitText(g)}).`;
 }
 
 /** JSON form (stable shape): no resource objects, just data. */
@@ -56,6 +63,7 @@ export function planToJson(p: Plan): Record<string, unknown> {
     serverVersion: p.serverVersion,
     owner: p.owner,
     summary: summarize(p),
+    ...(p.prune ? { prune: p.prune } : {}),
     changes: p.changes.map((c) => ({
       action: c.action,
       kind: c.kind,

@@ -3,7 +3,7 @@ import type { Change, Plan } from './plan.js';
 
 export type StatusReason =
   | 'Ready' | 'NotFound' | 'Drifted' | 'NeedsReplace' | 'Unsupported' | 'UpdatePrevented' | 'Unmanaged'
-  | 'ReplicasNotCurrent' | 'NoLeader';
+  | 'ReplicasNotCurrent' | 'NoLeader' | 'Failed' | 'Waiting' | 'Refused';
 
 export interface ResourceStatus {
   key: string;

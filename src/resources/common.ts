@@ -99,6 +99,8 @@ export const streamSourceSchema = z.strictObject({
   subjectTransforms: z.array(subjectTransformSchema).optional(),
   /** jetkeeper extension: the source's JetStream domain (same as externalApiPrefix `$JS.<domain>.API`) */
   domain: z.string().min(1).optional(),
+  /** a durable consumer on the origin that the server sources through (nats-server 2.14) */
+  consumer: z.strictObject({ name: natsName(1), deliverSubject: z.string().min(1) }).optional(),
 }).refine((s) => !(s.domain && s.externalApiPrefix), {
   message: 'give either domain or externalApiPrefix, not both',
   path: ['domain'],
@@ -144,12 +146,14 @@ export function sourceToApi(s: StreamSourceSpec): ApiConfig {
     subject_transforms: s.subjectTransforms?.length
       ? s.subjectTransforms.map((t) => ({ src: t.source, dest: t.dest }))
       : undefined,
+    consumer: s.consumer ? { name: s.consumer.name, deliver_subject: s.consumer.deliverSubject } : undefined,
   });
 }
 
 export function sourceFromApi(a: ApiConfig): StreamSourceSpec {
   const ext = (a.external ?? {}) as { api?: string; deliver?: string };
   const st = a.subject_transforms as { src: string; dest: string }[] | undefined;
+  const consumer = a.consumer as { name?: string; deliver_subject?: string } | undefined;
   return compact({
     name: String(a.name),
     optStartSeq: positive(a.opt_start_seq),
@@ -158,6 +162,7 @@ export function sourceFromApi(a: ApiConfig): StreamSourceSpec {
     externalApiPrefix: ext.api || undefined,
     externalDeliverPrefix: ext.deliver || undefined,
     subjectTransforms: st?.length ? st.map((t) => ({ source: t.src, dest: t.dest })) : undefined,
+    consumer: consumer?.name ? { name: consumer.name, deliverSubject: consumer.deliver_subject ?? '' } : undefined,
   });
 }
 
@@ -180,7 +185,8 @@ export function placementFromApi(a: unknown): PlacementSpec | undefined {
 
 export function republishToApi(r: RepublishSpec | undefined): ApiConfig | undefined {
   if (!r) return undefined;
-  return compact({ src: r.source || undefined, dest: r.destination, headers_only: r.headersOnly || undefined });
+  // without a source the server republishes everything and stores src ">": send it that way
+  return compact({ src: r.source || '>', dest: r.destination, headers_only: r.headersOnly || undefined });
 }
 
 export function republishFromApi(a: unknown): RepublishSpec | undefined {

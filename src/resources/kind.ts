@@ -32,6 +32,12 @@ export interface FeatureGate {
   field: string;
   /** first server version that knows the field, e.g. "2.10.0" */
   since: string;
+  /** the JetStream API level that goes with it (`$JS.API.INFO` api.level, since 2.11) */
+  apiLevel?: number;
+  /** when only some values need that version (e.g. ackPolicy flow_control): true for those */
+  uses?: (value: unknown) => boolean;
+  /** the gated part in manifest terms when it is not the whole field, e.g. `ackPolicy: flow_control` */
+  what?: string;
 }
 
 /** The connection fields every NATS-backed kind carries (NACK's BaseStreamConfig + ConnectionOpts). */

@@ -1,12 +1,15 @@
 /** Small helpers for tests that read a server's monitor endpoints and wait for a condition. */
 import assert from 'node:assert/strict';
 import type { ServerState } from '../../src/local/cluster.js';
+import { monitorGet } from '../../src/nats/monitor.js';
+import { sleep } from '../../src/nats/retry.js';
 
-/** GET `<monitorUrl><path>` as JSON; fails the test on a non-200 answer. */
+/** GET `<monitorUrl><path>` as JSON (through src/nats/monitor.ts); fails the test on a non-200 answer. */
 export async function mon<T>(s: ServerState, path: string): Promise<T> {
-  const res = await fetch(`${s.monitorUrl}${path}`, { signal: AbortSignal.timeout(2_000) });
-  assert.equal(res.status, 200, `${s.name} ${path}`);
-  return (await res.json()) as T;
+  const a = await monitorGet<T>(s.monitorUrl, path, { timeoutMs: 2_000 });
+  assert.equal(a.status, 200, `${s.name} ${path}`);
+  assert.notEqual(a.body, undefined, `${s.name} ${path}: not JSON`);
+  return a.body as T;
 }
 
 /** Polls `fn` every 100 ms until it returns a value; fails the test after `timeoutMs` with the last error. */
@@ -21,6 +24,6 @@ export async function eventually<T>(what: string, fn: () => Promise<T | undefine
       last = e;
     }
     if (Date.now() > deadline) assert.fail(`timed out waiting for ${what}${last ? `: ${String(last)}` : ''}`);
-    await new Promise((r) => setTimeout(r, 100));
+    await sleep(100);
   }
 }

@@ -104,7 +104,7 @@ function canConnect(port: number): Promise<boolean> {
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 /** Starts `bin -c <dir>/<name>.conf` (listen + JetStream added here) and waits until the client port accepts. */
-async function startServer(bin: string, dir: string, name: string, port: number, body: string, scheme = 'nats'): Promise<TestServer> {
+async function startServer({ bin, dir }: { bin: string; dir: string }, name: string, port: number, body: string, scheme = 'nats'): Promise<TestServer> {
   const store = join(dir, `${name}-js`);
   const conf = join(dir, `${name}.conf`);
   writeFileSync(conf, `server_name: jk_auth_${name}
@@ -257,10 +257,10 @@ describe('connection options against real nats-servers with auth', () => {
     rogueCredsFile = writeSecretFile(join(dir, 'rogue.creds'), fmtCreds(await encodeUser('mallory', rogueUser, rogueAccount), rogueUser));
 
     const starting: Promise<TestServer>[] = [
-      startServer(bin, dir, 'user', ports[0], `authorization { users: [ { user: alice, password: ${JSON.stringify(PASSWORD)} } ] }`),
-      startServer(bin, dir, 'token', ports[1], `authorization { token: ${JSON.stringify(TOKEN)} }`),
-      startServer(bin, dir, 'nkey', ports[2], `authorization { users: [ { nkey: ${nkeyUser.getPublicKey()} } ] }`),
-      startServer(bin, dir, 'creds', ports[3], `operator: ${operatorJwt}
+      startServer({ bin, dir }, 'user', ports[0], `authorization { users: [ { user: alice, password: ${JSON.stringify(PASSWORD)} } ] }`),
+      startServer({ bin, dir }, 'token', ports[1], `authorization { token: ${JSON.stringify(TOKEN)} }`),
+      startServer({ bin, dir }, 'nkey', ports[2], `authorization { users: [ { nkey: ${nkeyUser.getPublicKey()} } ] }`),
+      startServer({ bin, dir }, 'creds', ports[3], `operator: ${operatorJwt}
 system_account: ${sysAccount.getPublicKey()}
 resolver: MEMORY
 resolver_preload: { ${account.getPublicKey()}: ${accountJwt}, ${sysAccount.getPublicKey()}: ${sysJwt} }`),
@@ -270,8 +270,8 @@ resolver_preload: { ${account.getPublicKey()}: ${accountJwt}, ${sysAccount.getPu
       mkdirSync(pkiDir);
       pki = makePki(pkiDir);
       const tlsBlock = (extra: string) => `tls { cert_file: ${JSON.stringify(pki!.serverCert)}, key_file: ${JSON.stringify(pki!.serverKey)}, ca_file: ${JSON.stringify(pki!.ca)}, verify: true${extra} }`;
-      starting.push(startServer(bin, dir, 'tls', ports[4], tlsBlock(''), 'tls'));
-      if (supportsHandshakeFirst(bin, dir, pki)) starting.push(startServer(bin, dir, 'tlsfirst', ports[5], tlsBlock(', handshake_first: true'), 'tls'));
+      starting.push(startServer({ bin, dir }, 'tls', ports[4], tlsBlock(''), 'tls'));
+      if (supportsHandshakeFirst(bin, dir, pki)) starting.push(startServer({ bin, dir }, 'tlsfirst', ports[5], tlsBlock(', handshake_first: true'), 'tls'));
       else tlsFirstReason = `nats-server ${version} does not know tls { handshake_first } (added in 2.10.x)`;
     } else {
       tlsFirstReason = 'openssl is not installed';

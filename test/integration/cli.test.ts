@@ -5,7 +5,8 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { homedir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { connect, type NatsConnection } from '@nats-io/transport-node';
@@ -180,23 +181,40 @@ spec: { name: TAGGED, subjects: [tagged.>], storage: file, metadata: { team: pay
     assert.doesNotMatch(r.stderr + r.stdout, /s3cr3t-pw/);
   });
 
-  test('up --detach starts a cluster later commands use by default; down stops exactly its processes', () => {
+  test('up --detach starts a cluster later commands use by default and registers the nats CLI context jetkeeper; down stops exactly its processes and removes it', () => {
     const h = makeTempDir('jetkeeper-up-');
-    const up = jk(['up', '--servers', '1', '--detach', '--home', h, '-o', 'json', '--nats-server', testServerBin()]);
+    // the nats CLI context goes to $XDG_CONFIG_HOME/nats, never to the real home
+    const xdg = makeTempDir('jetkeeper-xdg-');
+    const env = { HOME: makeTempDir('jetkeeper-home-'), XDG_CONFIG_HOME: xdg };
+    const up = jk(['up', '--servers', '1', '--detach', '--home', h, '-o', 'json', '--nats-server', testServerBin()], { env });
     assert.equal(up.code, 0, up.stderr);
-    const info = JSON.parse(up.stdout) as { servers: { pid: number; client: string }[] };
+    const info = JSON.parse(up.stdout) as { servers: { pid: number; client: string }[]; natsContext: { name: string; file: string; selected: boolean } };
     const pid = info.servers[0].pid;
     assert.equal(alive(pid), true);
-    const again = jk(['up', '--servers', '1', '--detach', '--home', h, '--nats-server', testServerBin()]);
+    const contextJson = join(xdg, 'nats', 'context', 'jetkeeper.json');
+    assert.deepEqual(info.natsContext, { name: 'jetkeeper', file: contextJson, selected: false });
+    assert.equal((JSON.parse(readFileSync(contextJson, 'utf8')) as { url: string }).url, info.servers[0].client);
+    assert.equal(existsSync(join(xdg, 'nats', 'context.txt')), false, 'registered, not selected');
+    const natsCli = join(process.env.JETKEEPER_CACHE || join(homedir(), '.cache', 'jetkeeper'), 'bin', 'nats');
+    if (existsSync(natsCli)) {
+      const add = jk(['apply', '-f', '-', '--home', h], { env, input: 'apiVersion: jetstream.nats.io/v1beta2\nkind: Stream\nmetadata: { name: ctx }\nspec: { name: CTX_CHECK, subjects: [ctx.check], storage: memory }\n' });
+      assert.equal(add.code, 0, add.stderr);
+      const ls = spawnSync(natsCli, ['--context', 'jetkeeper', 'stream', 'ls', '--names'], { encoding: 'utf8', env: { ...process.env, NATS_URL: '', ...env }, timeout: 30_000 });
+      assert.equal(ls.status, 0, ls.stderr);
+      assert.match(ls.stdout, /CTX_CHECK/);
+    }
+    const again = jk(['up', '--servers', '1', '--detach', '--home', h, '--nats-server', testServerBin()], { env });
     assert.equal(again.code, 1);
     assert.match(again.stderr, /JK4005/);
-    const get = jk(['get', 'streams', '--home', h]);
+    const get = jk(['get', 'streams', '--home', h], { env });
     assert.equal(get.code, 0, get.stderr);
-    assert.match(get.stdout, /No streams found/);
-    const down = jk(['down', '--purge', '--home', h]);
+    assert.match(get.stdout, existsSync(natsCli) ? /CTX_CHECK/ : /No streams found/);
+    const down = jk(['down', '--purge', '--home', h, '-o', 'json'], { env });
     assert.equal(down.code, 0, down.stderr);
+    assert.deepEqual((JSON.parse(down.stdout) as { natsContext: unknown }).natsContext, { name: 'jetkeeper', removed: true });
     assert.equal(alive(pid), false);
-    const none = jk(['down', '--home', h]);
+    assert.equal(existsSync(contextJson), false);
+    const none = jk(['down', '--home', h], { env });
     assert.equal(none.code, 1);
     assert.match(none.stderr, /JK4004/);
   });

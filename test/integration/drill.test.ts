@@ -120,10 +120,10 @@ describe('jetkeeper drill and bench', () => {
   test('drill refuses bad options and a missing cluster', () => {
     const bad = jk(['drill', 'kill-server', '--dir', cluster.dir, '--count', '3']);
     assert.equal(bad.code, 1);
-    assert.match(bad.stderr, /JK1012 .*--count must be 1 or 2/);
+    assert.match(bad.stderr, /JK1016 .*--count must be 1 or 2/);
     const unknown = jk(['drill', 'kill-server', '--dir', cluster.dir, '--target', 'n9']);
     assert.equal(unknown.code, 1);
-    assert.match(unknown.stderr, /JK1012 .*no server "n9"/);
+    assert.match(unknown.stderr, /JK4006 .*no server "n9"/);
     const none = jk(['drill', 'kill-server', '--dir', makeTempDir()]);
     assert.equal(none.code, 1);
     assert.match(none.stderr, /JK4004/);

@@ -192,7 +192,7 @@ describe(`local cluster (nats-server ${version} at ${bin})`, () => {
     }
   });
 
-  test('a server that exits at once is JK4003 with the tail of its log; nothing is left behind', async () => {
+  test('a server that exits at once is JK4008 with the tail of its log; nothing is left behind', async () => {
     const dir = makeTempDir();
     const fake = join(dir, 'fake-nats-server');
     writeFileSync(
@@ -203,7 +203,7 @@ describe(`local cluster (nats-server ${version} at ${bin})`, () => {
     const cdir = join(dir, 'c');
     await assert.rejects(
       startCluster({ servers: 3, dir: cdir, bin: fake, readyTimeoutMs: 10_000 }),
-      isJk('JK4003', /exited with code 1[\s\S]*fatal: jetkeeper test failure/),
+      isJk('JK4008', /exited with code 1[\s\S]*fatal: jetkeeper test failure/),
     );
     assert.equal(existsSync(join(cdir, 'cluster.json')), false);
   });

@@ -3,7 +3,8 @@
  * hundred Stream (+ Consumer, KeyValue, ObjectStore) manifests from a valid base and valid or
  * invalid mutations; every set that validates is created on one single server with the config
  * jetkeeper would send, through the same nats.js calls apply makes (so the client's own checks
- * count too), and each create must be accepted. Mutations of fields newer than
+ * count too); each create must be accepted and store a config that plans as no change.
+ * Mutations of fields newer than
  * the server under test are left out (run it against Debian's 2.9.10 with
  * JETKEEPER_TEST_NATS_SERVER). A set that validate only warns about for a create (sealed: the
  * server seals existing streams only) is not sent. No timing assertions.
@@ -15,6 +16,7 @@ import { connect, type NatsConnection } from '@nats-io/transport-node';
 import { jetstreamManager, type ConsumerConfig, type JetStreamManager, type StreamConfig } from '@nats-io/jetstream';
 import { parseManifests } from '../../src/manifests/load.js';
 import { validateDocuments, type Resource } from '../../src/manifests/validate.js';
+import { diffConfigs } from '../../src/plan/plan.js';
 import { compareVersions, kindByName } from '../../src/resources/index.js';
 import type { LocalCluster } from '../../src/local/cluster.js';
 import { startTestCluster } from '../helpers/servers.js';
@@ -155,6 +157,13 @@ const streamMutations: Mutation[] = [
   { since: '2.10.0', apply: (c, i) => { c.extra.push({ kind: 'KeyValue', spec: { bucket: `b${i}`, sources: [{ name: `a.${i}` }] } }); } },
   { since: '2.10.0', apply: (c, i) => { c.extra.push({ kind: 'KeyValue', spec: { bucket: `b${i}`, sources: [{ name: `a${i}` }] } }); } },
   { apply: (c, i) => { c.extra.push({ kind: 'KeyValue', spec: { bucket: `b${i}`, description: 'd'.repeat(4097) } }); } },
+  S((s) => { s.allowBatched = true; }, '2.14.0'),
+  S((s, i) => { delete s.subjects; s.mirror = { name: `M${i}` }; s.allowBatched = true; }, '2.14.0'),
+  S((s, i) => { s.sources = [{ name: `A${i}`, consumer: { name: `k${i}`, deliverSubject: `through${i}` } }]; }, '2.14.0'),
+  S((s, i) => { s.sources = [{ name: `A${i}`, filterSubject: `a${i}.x`, consumer: { name: `k${i}`, deliverSubject: `through${i}` } }]; }, '2.14.0'),
+  S((s, i) => { s.sources = [{ name: `A${i}`, consumer: { name: `k${i}`, deliverSubject: `through${i}.*` } }]; }, '2.14.0'),
+  S((s, i) => { delete s.subjects; s.mirror = { name: `M${i}`, consumer: { name: `k${i}`, deliverSubject: `through${i}` } }; }, '2.14.0'),
+  S((s, i) => { delete s.subjects; s.mirror = { name: `M${i}`, optStartSeq: 3, consumer: { name: `k${i}`, deliverSubject: `through${i}` } }; }, '2.14.0'),
 ];
 
 const consumerMutations: Mutation[] = [
@@ -201,6 +210,12 @@ const consumerMutations: Mutation[] = [
   C((k) => { k.priorityPolicy = 'overflow'; k.priorityGroups = ['g1']; }, '2.11.0'),
   C((k) => { k.priorityPolicy = 'overflow'; k.priorityGroups = ['a/b']; }, '2.11.0'),
   C((k) => { k.priorityPolicy = 'pinned_client'; k.priorityGroups = ['g=1']; k.pinnedTtl = '2m'; }, '2.11.0'),
+  C((k) => { k.ackPolicy = 'flow_control'; }, '2.14.0'),
+  C((k, i) => { k.deliverSubject = `out${i}`; k.ackPolicy = 'flow_control'; }, '2.14.0'),
+  C((k, i) => { k.deliverSubject = `out${i}`; k.ackPolicy = 'flow_control'; k.heartbeatInterval = '1s'; k.maxAckPending = 10; }, '2.14.0'),
+  C((k, i) => { k.deliverSubject = `out${i}`; k.ackPolicy = 'flow_control'; k.ackWait = '10s'; }, '2.14.0'),
+  C((k, i) => { k.deliverSubject = `out${i}`; k.ackPolicy = 'flow_control'; k.heartbeatInterval = '5s'; }, '2.14.0'),
+  C((k, i) => { k.deliverSubject = `out${i}`; k.ackPolicy = 'flow_control'; k.maxDeliver = 3; }, '2.14.0'),
   { apply: (c, i) => { c.consumers.push({ streamName: c.stream.name, durableName: `e${i}`, ackPolicy: 'explicit' }); } },
   { apply: (c, i) => { c.consumers.push({ streamName: c.stream.name, durableName: `e${i}`, ackPolicy: 'explicit', filterSubject: `c${i}.b` }); } },
 ];
@@ -258,7 +273,7 @@ describe('validate accepts => nats-server accepts the create', () => {
     await cluster?.stop({ purge: true });
   });
 
-  async function request(subject: string, body: unknown): Promise<{ error?: { err_code?: number; description?: string } }> {
+  async function request(subject: string, body: unknown): Promise<{ error?: { err_code?: number; description?: string }; config?: Record<string, unknown> }> {
     const m = await nc.request(subject, JSON.stringify(body), { timeout: 5000 });
     return m.json();
   }
@@ -270,8 +285,12 @@ describe('validate accepts => nats-server accepts the create', () => {
       const config = kindByName(r.kind)!.toApi(r.spec);
       const t = r.target!;
       try {
-        if (t.type === 'stream') await jsm.streams.add(config as unknown as StreamConfig);
-        else await jsm.consumers.add(t.stream, config as unknown as ConsumerConfig, { action: 'create' } as never);
+        const stored = t.type === 'stream'
+          ? (await jsm.streams.add(config as unknown as StreamConfig)).config
+          : (await jsm.consumers.add(t.stream, config as unknown as ConsumerConfig, { action: 'create' } as never)).config;
+        // what the server stored must plan as no change (apply checks the same after each write)
+        const drift = diffConfigs(kindByName(r.kind)!, config, stored as unknown as Record<string, unknown>);
+        if (drift.length) refused.push(`${r.key}: stored differently: ${drift.map((f) => `${f.apiField} ${JSON.stringify(f.to)} -> ${JSON.stringify(f.from)}`).join(', ')}`);
       } catch (e) {
         const api = e as { api_error?: { err_code?: number }; message?: string };
         refused.push(`${r.key}: ${api.api_error?.err_code ?? 'client'} ${api.message}`);

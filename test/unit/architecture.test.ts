@@ -44,13 +44,24 @@ const never: [from: string, to: string, why: string][] = [
   ['nats', 'cli', 'the library never knows the command line'],
   ['local', 'cli', 'the library never knows the command line'],
   ['lab', 'cli', 'the library never knows the command line'],
+  ['load', 'cli', 'the library never knows the command line'],
+  ['load', 'lab', 'the load generator serves the lab and the benchmarks, not the other way round'],
+  ['nats', 'load', 'the door to NATS knows nothing of the load generator built on it'],
   ['resources', 'local', 'resources are pure'],
   ['plan', 'local', 'planning is pure'],
+  ['plan', 'apply', 'planning comes before applying'],
+  ['plan', 'reconcile', 'planning is a step of the reconcile core'],
+  ['apply', 'reconcile', 'the executor is a step of the reconcile core'],
+  ['reconcile', 'cli', 'the library never knows the command line'],
+  ['reconcile', 'lab', 'the core serves the lab, not the other way round'],
+  ['reconcile', 'local', 'the core reconciles any NATS system, not only a local one'],
+  ['nats', 'reconcile', 'the door to NATS knows nothing of the pipeline'],
 ];
 
 test('the source tree was found', () => {
   assert.ok(files.length > 30);
   assert.ok(files.some((f) => f.part === 'resources'));
+  assert.ok(files.some((f) => f.part === 'load'));
 });
 
 for (const [from, to, why] of never) {

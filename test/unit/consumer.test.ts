@@ -467,3 +467,30 @@ describe('consumer immutable fields', () => {
     for (const rule of consumerKind.immutable) assert.match(rule.reason, /server/);
   });
 });
+
+describe('consumer ackPolicy flow_control', () => {
+  const fc = { ...base, deliverSubject: 'deliver.fc', ackPolicy: 'flow_control' };
+  /** What nats-server 2.15 stores for `fc`: flow control on, 1s heartbeat, 1000 pending, no ack wait. */
+  const stored: ApiConfig = {
+    durable_name: 'c1', name: 'c1', deliver_subject: 'deliver.fc', deliver_policy: 'all', ack_policy: 'flow_control',
+    max_deliver: -1, replay_policy: 'instant', max_ack_pending: 1000, flow_control: true, idle_heartbeat: S, num_replicas: 0,
+  };
+
+  test('sends ack_policy flow_control as written', () => {
+    assert.equal(toApi(fc).ack_policy, 'flow_control');
+  });
+  test('the config the server stores normalises equal to the manifest (no ack wait, flow control, 1s heartbeat)', () => {
+    assert.deepEqual(diffConfigs(consumerKind, toApi(fc), stored), []);
+    assert.equal(normaliseConsumer(toApi(fc)).ack_wait, undefined);
+  });
+  test('exports the stored consumer without the implied flow control and heartbeat', () => {
+    const spec = consumerFromApi({ ...stored, stream_name: 'ORDERS' });
+    assert.deepEqual(spec, { streamName: 'ORDERS', durableName: 'c1', deliverSubject: 'deliver.fc', ackPolicy: 'flow_control' });
+  });
+  test('is gated on nats-server 2.14 only for that ack policy', () => {
+    const gate = consumerKind.features.find((f) => f.field === 'ack_policy')!;
+    assert.equal(gate.since, '2.14.0');
+    assert.equal(gate.uses!('flow_control'), true);
+    assert.equal(gate.uses!('explicit'), false);
+  });
+});

@@ -212,6 +212,7 @@ const rich = (): LiveState => ({
     }),
     stream({ name: 'MIR', mirror: { name: 'EVENTS', opt_start_time: '2026-01-02T15:04:05Z' }, mirror_direct: true, storage: 'memory', max_age: ONE_YEAR }),
     stream({ name: 'WQ', subjects: ['wq'], retention: 'workqueue', max_age: 10 * S, duplicate_window: 10 * S, persist_mode: 'async' }),
+    stream({ name: 'DUR', max_age: 0, allow_batched: true, sources: [{ name: 'EVENTS', consumer: { name: 'fc', deliver_subject: 'deliver.fc' } }] }),
   ],
   consumers: [
     consumer('EVENTS', {
@@ -239,6 +240,10 @@ const rich = (): LiveState => ({
     }),
     // a work-queue consumer must ack explicitly and deliver all (the server refuses anything else)
     consumer('WQ', { durable_name: 'w', name: 'w', deliver_policy: 'all', ack_policy: 'explicit', ack_wait: 60 * S }),
+    consumer('EVENTS', {
+      durable_name: 'fc', name: 'fc', ack_policy: 'flow_control', deliver_subject: 'deliver.fc', flow_control: true, idle_heartbeat: S,
+      ack_wait: undefined, max_waiting: undefined, max_ack_pending: 50, inactive_threshold: 300 * S,
+    }),
     consumer('EVENTS', { name: 'ephemeral1', ack_policy: 'none', inactive_threshold: 5 * S }, null),
   ],
 });
@@ -250,7 +255,7 @@ describe('export round trip', () => {
   ];
   const states: { name: string; live: () => LiveState; resources: number }[] = [
     { name: 'the seed pipeline', live: pipeline, resources: 5 },
-    { name: 'streams and consumers using most fields', live: rich, resources: 9 },
+    { name: 'streams and consumers using most fields', live: rich, resources: 11 },
   ];
   for (const s of states) {
     for (const f of formats) {

@@ -1,7 +1,7 @@
 /** The latency recorder: percentiles on known data, bounded relative error, merge, edge cases. */
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { Histogram } from '../../src/nats/histogram.js';
+import { Histogram } from '../../src/load/histogram.js';
 
 /** Within the recorder's relative error (< 0.8 %, reported on the high side). */
 function near(actual: number, expected: number, what: string): void {

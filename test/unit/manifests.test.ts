@@ -325,7 +325,7 @@ describe('validateDocuments errors', () => {
     {
       name: 'a resource without spec is JK1006',
       file: 'invalid/missing-spec.yaml', code: 'JK1006', resource: 'Stream/orders', field: 'spec',
-      line: 1, col: 1, message: 'spec is required', fix: 'add a spec: see `jetkeeper explain Stream`',
+      line: 1, col: 1, message: 'spec is required', fix: 'add a spec: `jetkeeper schema Stream` prints its fields',
     },
     {
       name: 'a resource without metadata.name is JK1006',

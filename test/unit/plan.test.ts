@@ -5,8 +5,10 @@ import { fileURLToPath } from 'node:url';
 import { parseManifests } from '../../src/manifests/load.js';
 import { resourceKey, validateDocuments, type Resource } from '../../src/manifests/validate.js';
 import {
-  hasChanges, plan, summarize, type Action, type Change, type LiveState, type Plan,
+  defaultPruneLimit, hasChanges, plan, summarize, type Action, type Change, type LiveState, type Plan,
 } from '../../src/plan/plan.js';
+import { checkAllowed } from '../../src/apply/apply.js';
+import { JkError } from '../../src/errors.js';
 import { planToJson, renderPlanText } from '../../src/plan/render.js';
 import { resourceStatuses, type LiveHealth } from '../../src/plan/status.js';
 import { kindByName } from '../../src/resources/index.js';
@@ -162,6 +164,16 @@ describe('plan: noop', () => {
     { what: 'a stream without an owner tag', spec: ORDERS, o: { owner: null } },
     { what: 'a stream with NACK\'s one-year default maxAge', spec: { name: 'Y', subjects: ['y'] } },
     { what: 'a stream with a short maxAge (duplicate window follows it)', spec: { ...ORDERS, maxAge: '30s' }, o: { override: { duplicate_window: 30 * S } } },
+    {
+      what: 'a sealed stream (the server drops its age limit, discards new and denies deletes, purges and rollups)',
+      spec: { ...ORDERS, sealed: true, allowRollup: false },
+      o: { override: { max_age: 0, discard: 'new', deny_delete: true, deny_purge: true, duplicate_window: 120 * S } },
+    },
+    {
+      what: 'a stream with every limit at 0 (the server stores -1, its default window, no consumer limits)',
+      spec: { ...ORDERS, maxBytes: 0, maxMsgs: 0, maxConsumers: 0, maxMsgSize: 0, duplicateWindow: '0', consumerLimits: { inactiveThreshold: '0', maxAckPending: 0 } },
+      o: { override: { max_bytes: -1, max_msgs: -1, max_consumers: -1, max_msg_size: -1, duplicate_window: 120 * S, consumer_limits: {} } },
+    },
   ];
   for (const { what, spec, o } of noops) {
     test(`plan is noop for ${what} plus server-added defaults and _nats.* metadata`, () => {
@@ -304,6 +316,23 @@ describe('plan: update and replace', () => {
     assert.deepEqual(c.fields, [{ apiField: 'max_deliver', field: 'maxDeliver', from: 5, to: 10, immutable: undefined }]);
   });
 
+  test('plan does not update pauseUntil in place: the server keeps the stored value on update', () => {
+    const p = planOf(
+      [declare('Stream', ORDERS), declare('Consumer', { ...C1, pauseUntil: '2030-01-01T00:00:00Z' })],
+      liveOf([{ config: serverStream(ORDERS) }], [{ stream: 'ORDERS', name: 'c1', config: serverConsumer(C1) }]),
+    );
+    const c = p.changes[1];
+    assert.equal(c.action, 'replace');
+    assert.match(c.fields[0].immutable ?? '', /pauseUntil/);
+  });
+
+  test('plan updates maxConsumers and firstSequence in place (nats-server 2.15.2 changes them)', () => {
+    const live = serverStream(ORDERS);
+    const c = only(planOf([declare('Stream', { ...ORDERS, maxConsumers: 10, firstSequence: 100 })], liveOf([{ config: live }])));
+    assert.equal(c.action, 'update');
+    assert.deepEqual(c.fields.map((f) => [f.apiField, f.immutable]), [['max_consumers', undefined], ['first_seq', undefined]]);
+  });
+
   test('plan creates the declared consumers of a stream it replaces', () => {
     const p = planOf(
       [declare('Stream', { ...ORDERS, storage: 'memory' }), declare('Consumer', C1), declare('Consumer', C2)],
@@ -345,6 +374,28 @@ describe('plan: server version', () => {
     const api = kindByName('Stream')!.toApi(kindByName('Stream')!.schema.parse(ORDERS));
     const c = only(planOf([declare('Stream', ORDERS)], liveOf([{ config: { ...SERVER_2_9_STREAM_DEFAULTS, ...api } }], [], '2.9.10')));
     assert.equal(c.action, 'noop', JSON.stringify(c.fields));
+  });
+
+  test('plan refuses allowBatched, sourcing through a consumer and ackPolicy flow_control before nats-server 2.14', () => {
+    const through = { name: 'ORIGIN', consumer: { name: 'src', deliverSubject: 'deliver.src' } };
+    const p = planOf([
+      declare('Stream', { ...ORDERS, allowBatched: true, sources: [through] }),
+      declare('Stream', { name: 'COPY', storage: 'file', mirror: through }),
+      declare('Consumer', { streamName: 'ORDERS', durableName: 'fc', deliverSubject: 'deliver.fc', ackPolicy: 'flow_control' }),
+    ], liveOf([], [], '2.12.0'));
+    assert.deepEqual(p.changes.map((c) => [c.key, c.action, c.fields.map((f) => `${f.field}@${f.since}`)]), [
+      ['Stream/ORDERS', 'unsupported', ['allowBatched@2.14.0', 'sources[].consumer@2.14.0']],
+      ['Stream/COPY', 'unsupported', ['mirror.consumer@2.14.0']],
+      ['Consumer/ORDERS/fc', 'unsupported', ['ackPolicy: flow_control@2.14.0']],
+    ]);
+  });
+
+  test('plan creates sources without a consumer and other ack policies on nats-server 2.12', () => {
+    const p = planOf([
+      declare('Stream', { ...ORDERS, sources: [{ name: 'ORIGIN' }] }),
+      declare('Consumer', C1),
+    ], liveOf([], [], '2.12.0'));
+    assert.deepEqual(actions(p), [['create', 'Stream/ORDERS'], ['create', 'Consumer/ORDERS/c1']]);
   });
 
   test('plan adds the owner metadata from nats-server 2.10.0 on', () => {
@@ -461,11 +512,36 @@ describe('plan: prune', () => {
     ]);
   });
 
-  test('prune deletes every owned resource when nothing is declared', () => {
+  test('prune with nothing declared lists the deletes but the guard refuses them', () => {
     const p = planOf([], live, true);
     assert.deepEqual(actions(p), [
       ['delete', 'Stream/ORDERS'], ['delete', 'Stream/OLD'], ['skip', 'Stream/KEEP'],
     ]);
+    assert.equal(p.prune?.refused, 'nothing-declared');
+    assert.match(renderPlanText(p), /PRUNE REFUSED: nothing is declared for this connection, so it would delete all 2 resource\(s\)/);
+    assert.throws(() => checkAllowed(p, { allowReplace: true }), (e: unknown) => e instanceof JkError && e.code === 'JK3007' && /Nothing was applied/.test(e.message));
+  });
+
+  test('prune guard: the default limit is 25 % of the owned resources, at least 1 and at most 10', () => {
+    assert.deepEqual([0, 1, 4, 7, 8, 39, 40, 41, 1000].map(defaultPruneLimit), [1, 1, 1, 1, 2, 9, 10, 10, 10]);
+  });
+
+  test('prune guard refuses more deletes than the limit, and an explicit limit lets them through', () => {
+    const owned = { 'jetkeeper.io/owner': OWNER };
+    const many: LiveState = {
+      serverVersion: '2.15.2',
+      streams: Array.from({ length: 12 }, (_, i) => ({ config: { name: `S${i}`, subjects: [`s${i}`], metadata: owned } })),
+      consumers: [],
+    };
+    const keep = declare('Stream', { name: 'ORDERS', subjects: ['orders.>'] });
+    const p = planOf([keep], many, true);
+    assert.equal(summarize(p).delete, 12);
+    assert.deepEqual({ ...p.prune }, { deletes: 12, owned: 12, declared: 1, limit: 3, explicit: false, refused: 'over-limit' });
+    assert.throws(() => checkAllowed(p, { allowReplace: false }), (e: unknown) => e instanceof JkError && e.code === 'JK3008' && e.option === 'pruneMax' && e.fix?.includes('`pruneMax` 12') === true);
+    const allowed = plan([keep], many, { owner: OWNER, prune: true, pruneMax: 12 });
+    assert.equal(allowed.prune?.refused, undefined);
+    assert.doesNotThrow(() => checkAllowed(allowed, { allowReplace: false }));
+    assert.match(renderPlanText(allowed), /Prune: 12 to delete of 12 owned; limit 12 \(set for this run\)\./);
   });
 });
 
@@ -530,12 +606,13 @@ describe('renderPlanText and planToJson', () => {
       '-/+ replace     Stream/P  (storage: the server cannot change the storage type of a stream)',
       '    storage: file → memory   [forces replace]',
       '    DATA LOSS: deletes stream P and its 3 messages (300 bytes), and consumers pc with their delivery state; recreates it empty',
-      '    apply refuses this without --allow-replace',
+      '    apply refuses this without `allowReplace`',
       '+ create      Stream/NEW',
       '    subjects: [new.>]',
       '    maxAge: 30s',
       '- delete      Stream/OLD  (no longer declared (prune))',
       '    DATA LOSS: deletes stream OLD',
+      'Prune: 1 to delete of 4 owned; limit 1 (default: 25 % of the 4 owned, at least 1, at most 10).',
       '',
       'Plan: 1 to create, 1 to update, 1 to replace, 1 to delete, 0 unsupported, 0 skipped, 1 unchanged (nats-server 2.15.2).',
     ].join('\n'));
@@ -543,7 +620,7 @@ describe('renderPlanText and planToJson', () => {
 
   test('renderPlanText with allowReplace drops the refusal line and with verbose lists unchanged resources', () => {
     const text = renderPlanText(mixed(), { verbose: true, allowReplace: true });
-    assert.equal(text.includes('apply refuses this without --allow-replace'), false);
+    assert.equal(text.includes('apply refuses this without'), false);
     assert.ok(text.includes('\n  unchanged   Consumer/ORDERS/c1\n'), text);
   });
 
@@ -566,7 +643,7 @@ describe('renderPlanText and planToJson', () => {
 
   test('planToJson has stable keys at every level', () => {
     const j = planToJson(mixed());
-    assert.deepEqual(Object.keys(j), ['serverVersion', 'owner', 'summary', 'changes']);
+    assert.deepEqual(Object.keys(j), ['serverVersion', 'owner', 'summary', 'prune', 'changes']);
     assert.deepEqual(j.summary, { create: 1, update: 1, replace: 1, delete: 1, unsupported: 0, skip: 0, noop: 1 });
     const changes = j.changes as Record<string, unknown>[];
     assert.equal(changes.length, 5);

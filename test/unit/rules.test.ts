@@ -480,3 +480,25 @@ describe('liveSubjectConflicts (for plan, before any write)', () => {
     assert.match(errors[0].message, /overlaps "orders.eu.\*" of the live stream LEGACY/);
   });
 });
+
+describe('durable sourcing and ackPolicy flow_control (nats-server 2.14)', () => {
+  const fc = ['deliverSubject: deliver.fc', 'ackPolicy: flow_control'];
+  const through = 'consumer: { name: fc, deliverSubject: deliver.fc }';
+  const cases: Case[] = [
+    { name: 'flow_control on a pull consumer', text: consumer('ackPolicy: flow_control'), code: 'JK1009', field: 'spec.ackPolicy', message: 'requires a push based consumer' },
+    { name: 'flow_control with ackWait', text: consumer(...fc, 'ackWait: 30s'), code: 'JK1009', field: 'spec.ackWait', message: 'requires unset ack wait' },
+    { name: 'flow_control with maxDeliver', text: consumer(...fc, 'maxDeliver: 5'), code: 'JK1009', field: 'spec.maxDeliver', message: 'requires unset max deliver' },
+    { name: 'flow_control with maxAckPending -1', text: consumer(...fc, 'maxAckPending: -1'), code: 'JK1009', field: 'spec.maxAckPending', message: 'requires max ack pending' },
+    { name: 'flow_control with a 5s heartbeat', text: consumer(...fc, 'heartbeatInterval: 5s'), code: 'JK1009', field: 'spec.heartbeatInterval', message: 'heartbeat needs to be 1s' },
+    { name: 'a source through a consumer with a filter', text: stream(`sources: [{ name: ORIGIN, filterSubject: a.b, ${through} }]`), code: 'JK1009', field: 'spec.sources.0.filterSubject', message: 'belongs on the consumer' },
+    { name: 'a mirror through a consumer with a start sequence', text: stream(`mirror: { name: ORIGIN, optStartSeq: 5, ${through} }`), code: 'JK1009', field: 'spec.mirror.optStartSeq', message: 'belongs on the consumer' },
+    { name: 'a source consumer deliver subject with a wildcard', text: stream('sources: [{ name: ORIGIN, consumer: { name: fc, deliverSubject: "deliver.*" } }]'), code: 'JK1013', field: 'spec.sources.0.consumer.deliverSubject', message: 'literal subject' },
+    { name: 'allowBatched on a mirror', text: stream('mirror: { name: ORIGIN }', 'allowBatched: true'), code: 'JK1009', field: 'spec.allowBatched', message: 'can not also use batch publishing' },
+  ];
+  cases.forEach(check);
+
+  test('accepts flow_control on a push consumer with a 1s heartbeat and sources through consumers', () => {
+    const r = validate([stream(`sources: [{ name: ORIGIN, ${through} }]`, 'allowBatched: true'), consumer(...fc, 'heartbeatInterval: 1s', 'maxDeliver: -1')].join('---\n'));
+    assert.deepEqual(r.errors.map((e) => e.format()), []);
+  });
+});

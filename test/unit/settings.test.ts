@@ -8,7 +8,7 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { groupByConnection } from '../../src/apply/connections.js';
+import { groupByConnection } from '../../src/reconcile/connections.js';
 import { JkError } from '../../src/errors.js';
 import { validateDocuments } from '../../src/manifests/validate.js';
 import { parseManifests } from '../../src/manifests/load.js';

@@ -66,3 +66,22 @@ export function accountConnection(spec: AccountSpec): AccountConnection {
   }
   return out;
 }
+
+/** What a value meant as a file path may really be: a pasted secret. */
+export type SecretShape = 'nkey seed' | 'JWT' | 'file contents' | 'token';
+
+/**
+ * Recognises a secret given where a file path is expected, so that a message can say so without
+ * printing it: an NKey seed (`S` + key type + base32, 58 characters), a JWT, pasted file contents
+ * (a PEM or .creds block, several lines), and, where `tokenLike` is set (fields whose file holds a
+ * token, user or password), anything that does not look like a path.
+ */
+export function secretShape(value: string, tokenLike = false): SecretShape | undefined {
+  const v = value.trim();
+  if (/^S[OPACNUX][A-Z2-7]{56}$/.test(v)) return 'nkey seed';
+  if (/^eyJ[\w-]*\.[\w-]+\.[\w-]*$/.test(v)) return 'JWT';
+  if (/-----BEGIN |[\r\n]/.test(v)) return 'file contents';
+  if (!tokenLike) return undefined;
+  const pathLike = /^[./~]/.test(v) || /\.[A-Za-z0-9]{1,10}$/.test(v) || (v.includes('/') && !/^[A-Za-z0-9+/=_-]{20,}$/.test(v));
+  return pathLike ? undefined : 'token';
+}

@@ -23,3 +23,4 @@ export const consumerKind: ResourceKind<ConsumerSpec> = {
 
 export { consumerSchema, consumerToApi, consumerFromApi, normaliseConsumer };
 export type { ConsumerSpec, ConsumerSpecInput };
+export type { ConsumerApiConfig } from './map.js';

@@ -95,6 +95,23 @@ function priorityRules(s: ConsumerSpec): RuleIssue[] {
   return out;
 }
 
+/** What ackPolicy flow_control needs (nats-server 2.14, 10218-10222): a push consumer acked through flow control only. */
+function flowControlAckRules(s: ConsumerSpec): RuleIssue[] {
+  if (s.ackPolicy !== 'flow_control') return [];
+  const out: RuleIssue[] = [];
+  if (!s.deliverSubject) out.push(issue(['ackPolicy'], 'JK1009', 'flow control ack policy requires a push based consumer', 'add deliverSubject: <subject>'));
+  if (s.ackWait || s.backoff?.length) {
+    out.push(issue([s.ackWait ? 'ackWait' : 'backoff'], 'JK1009', 'flow control ack policy requires unset ack wait (and no backoff)', 'remove ackWait and backoff'));
+  }
+  if (s.maxDeliver !== undefined && s.maxDeliver > 0) out.push(issue(['maxDeliver'], 'JK1009', 'flow control ack policy requires unset max deliver', 'remove maxDeliver'));
+  if (s.maxAckPending !== undefined && s.maxAckPending < 0) {
+    out.push(issue(['maxAckPending'], 'JK1009', 'flow control ack policy requires max ack pending', 'remove maxAckPending (1000) or set it above 0'));
+  }
+  const hb = nanos(s.heartbeatInterval);
+  if (hb !== 0 && hb !== 1_000 * MS) out.push(issue(['heartbeatInterval'], 'JK1009', 'flow control ack policy heartbeat needs to be 1s', 'remove heartbeatInterval or set it to 1s'));
+  return out;
+}
+
 export const consumerRules: readonly Rule[] = [
   rule('names', 'stream and durable names: no whitespace, ".", "*", ">", "\\", "/", control characters; at most 255 bytes', 'checkConsumerCfg isValidAssetName (10103, 10127), JSMaxNameLen (10102)',
     (s) => [...nameIssues(['streamName'], s.streamName, 'stream name'), ...nameIssues(['durableName'], s.durableName, 'durable name')]),
@@ -105,4 +122,5 @@ export const consumerRules: readonly Rule[] = [
   rule('pull', 'what a pull consumer (no deliverSubject) cannot have', 'checkConsumerCfg (10086, 10088, 10089)', pullRules),
   rule('start', 'start options the deliver policy ignores', 'consumer map (not sent)', startRules),
   rule('priority', 'priority group names and the fields a priority policy needs', 'checkConsumerCfg (10161, 10162)', priorityRules, '2.11.0'),
+  rule('flow-control-acks', 'ackPolicy flow_control: push, no ackWait, backoff or maxDeliver, pending acks above 0, a 1s heartbeat', 'checkConsumerCfg (10218-10222)', flowControlAckRules, '2.14.0'),
 ];

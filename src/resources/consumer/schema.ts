@@ -1,72 +1,17 @@
 /** Consumer spec: every field of NACK's `consumers.jetstream.nats.io` v1beta2 CRD, with its defaults. */
 import { z } from 'zod';
-import { connectionFields, duration, int, natsName, requiredDuration, timestamp } from '../common.js';
-import { parseDuration } from '../duration.js';
-
-/** Nanoseconds of a duration string, or undefined when it is not one (its own issue is reported elsewhere). */
-function safeNs(d: string | undefined): number | undefined {
-  if (!d) return undefined;
-  const r = parseDuration(d);
-  return 'error' in r ? undefined : r.ns;
-}
-
-const ONE_MS = 1_000_000;
-
-/** "50" or "50%", 0..100 (NACK's control loop strips the `%`). */
-const sampleFreq = () =>
-  z.string().superRefine((s, ctx) => {
-    const m = /^(\d+)%?$/.exec(s.trim());
-    if (s !== '' && (!m || Number.parseInt(m[1], 10) > 100)) {
-      ctx.addIssue({ code: 'custom', message: `"${s}" is not a sample frequency: expected 0 to 100, e.g. "50" or "50%"` });
-    }
-  });
+import { connectionFields } from '../common.js';
+import { schemasOf } from '../fields.js';
+import { CONSUMER_FIELDS, safeNs } from './fields.js';
 
 /** Fields the server can change in place. */
-export const consumerUpdatable = {
-  description: z.string().optional(),
-  deliverGroup: z.string().optional(),
-  /** no `1ns` default on purpose (NACK's CRD default is nack#136): absent means the server's 30s */
-  ackWait: duration().optional(),
-  maxDeliver: int().min(-1).optional(),
-  backoff: z.array(requiredDuration()).optional(),
-  filterSubject: z.string().optional(),
-  filterSubjects: z.array(z.string().min(1)).optional(),
-  sampleFreq: sampleFreq().optional(),
-  rateLimitBps: int().min(0).optional(),
-  maxAckPending: int().min(-1).optional(),
-  headersOnly: z.boolean().default(false),
-  maxRequestBatch: int().min(0).optional(),
-  maxRequestExpires: duration()
-    .refine((s) => { const n = safeNs(s); return n === undefined || n === 0 || n >= ONE_MS; }, {
-      message: 'maxRequestExpires must be at least 1ms',
-    })
-    .optional(),
-  maxRequestMaxBytes: int().min(0).optional(),
-  inactiveThreshold: duration().optional(),
-  pauseUntil: z.union([z.literal(''), timestamp()]).default(''),
-  priorityPolicy: z.enum(['', 'none', 'pinned_client', 'overflow', 'prioritized']).default(''),
-  pinnedTtl: z.union([z.literal(''), duration()]).default(''),
-  priorityGroups: z.array(z.string().min(1)).optional(),
-  replicas: int().min(0).max(5).optional(),
-  metadata: z.record(z.string(), z.string()).optional(),
-};
+export const consumerUpdatable = schemasOf(CONSUMER_FIELDS, 'update');
 
 /** Fields the server refuses to change once the consumer exists. */
-export const consumerCreateOnly = {
-  streamName: natsName(1),
-  durableName: natsName(1),
-  deliverPolicy: z.enum(['all', 'last', 'new', 'byStartSequence', 'byStartTime', 'lastPerSubject']).default('all'),
-  optStartSeq: int().min(0).optional(),
-  optStartTime: timestamp().optional(),
-  /** the subject itself can change; switching between push (set) and pull (absent) cannot */
-  deliverSubject: z.string().optional(),
-  ackPolicy: z.enum(['none', 'all', 'explicit']).default('none'),
-  replayPolicy: z.enum(['instant', 'original']).default('instant'),
-  heartbeatInterval: duration().optional(),
-  flowControl: z.boolean().default(false),
-  maxWaiting: int().min(0).optional(),
-  memStorage: z.boolean().default(false),
-};
+export const consumerCreateOnly = schemasOf(CONSUMER_FIELDS, 'create', 'turnOn');
+
+export type ConsumerUpdatable = z.infer<z.ZodObject<typeof consumerUpdatable>>;
+export type ConsumerCreateOnly = z.infer<z.ZodObject<typeof consumerCreateOnly>>;
 
 type Ctx = z.RefinementCtx;
 function conflict(ctx: Ctx, path: string, message: string, fix: string): void {
@@ -120,6 +65,9 @@ export const consumerSchema = z
     }
   });
 
-export type ConsumerSpec = z.infer<typeof consumerSchema>;
+type ConnectionFields = z.infer<z.ZodObject<typeof connectionFields>>;
+
+/** What the server changes in place, what it does not, and where to connect (the schema's output). */
+export type ConsumerSpec = ConsumerUpdatable & ConsumerCreateOnly & ConnectionFields;
 /** The spec as written, before defaults (what export produces and users type). */
 export type ConsumerSpecInput = z.input<typeof consumerSchema>;

@@ -1,19 +1,6 @@
 /** A bucket is a stream on the server: it normalises as a stream (normaliseStream); these are its rules and fields. */
 import type { FeatureGate, ImmutableRule } from '../kind.js';
-import { STREAM_IMMUTABLE } from '../stream/diff.js';
-
-/** The stream rules that a KeyValue spec can run into (storage, mirror, turning limit markers off). */
-export const KV_IMMUTABLE: readonly ImmutableRule[] = STREAM_IMMUTABLE.filter((r) =>
-  ['storage', 'mirror', 'allow_msg_ttl'].includes(r.field),
-);
-
-export const KV_FEATURES: readonly FeatureGate[] = [
-  { field: 'republish', since: '2.9.0' },
-  { field: 'compression', since: '2.10.0' },
-  { field: 'metadata', since: '2.10.0' },
-  { field: 'allow_msg_ttl', since: '2.11.0' },
-  { field: 'subject_delete_marker_ttl', since: '2.11.0' },
-];
+import { STREAM_FEATURES, STREAM_IMMUTABLE } from '../stream/diff.js';
 
 /** API field -> KeyValue spec field. The fields nats.go fixes for every bucket have no spec field. */
 export const KV_SPEC_FIELDS: Readonly<Record<string, string>> = {
@@ -36,5 +23,11 @@ export const KV_SPEC_FIELDS: Readonly<Record<string, string>> = {
   compression: 'compression',
   sources: 'sources',
 };
+
+/** The stream rules that a KeyValue spec can run into (storage, mirror, turning limit markers off). */
+export const KV_IMMUTABLE: readonly ImmutableRule[] = STREAM_IMMUTABLE.filter((r) => r.field in KV_SPEC_FIELDS);
+
+/** The stream gates on the fields a bucket sets (metadata carries jetkeeper's owner). */
+export const KV_FEATURES: readonly FeatureGate[] = STREAM_FEATURES.filter((f) => f.field in KV_SPEC_FIELDS || f.field === 'metadata');
 
 export const KV_DURATIONS = ['max_age', 'duplicate_window', 'subject_delete_marker_ttl'] as const;

@@ -1,14 +1,6 @@
 /** An object store is a stream on the server: it normalises as a stream (normaliseStream); these are its rules and fields. */
 import type { FeatureGate, ImmutableRule } from '../kind.js';
-import { STREAM_IMMUTABLE } from '../stream/diff.js';
-
-/** The stream rules that an ObjectStore spec can run into. */
-export const OBJ_IMMUTABLE: readonly ImmutableRule[] = STREAM_IMMUTABLE.filter((r) => r.field === 'storage');
-
-export const OBJ_FEATURES: readonly FeatureGate[] = [
-  { field: 'compression', since: '2.10.0' },
-  { field: 'metadata', since: '2.10.0' },
-];
+import { STREAM_FEATURES, STREAM_IMMUTABLE } from '../stream/diff.js';
 
 /** API field -> ObjectStore spec field. The fields nats.go fixes for every store have no spec field. */
 export const OBJ_SPEC_FIELDS: Readonly<Record<string, string>> = {
@@ -24,5 +16,11 @@ export const OBJ_SPEC_FIELDS: Readonly<Record<string, string>> = {
   compression: 'compression',
   metadata: 'metadata',
 };
+
+/** The stream rules that an ObjectStore spec can run into (storage). */
+export const OBJ_IMMUTABLE: readonly ImmutableRule[] = STREAM_IMMUTABLE.filter((r) => r.field in OBJ_SPEC_FIELDS);
+
+/** The stream gates on the fields an object store sets. */
+export const OBJ_FEATURES: readonly FeatureGate[] = STREAM_FEATURES.filter((f) => f.field in OBJ_SPEC_FIELDS);
 
 export const OBJ_DURATIONS = ['max_age', 'duplicate_window'] as const;

@@ -23,3 +23,4 @@ export const streamKind: ResourceKind<StreamSpec> = {
 
 export { streamSchema, streamToApi, streamFromApi, normaliseStream };
 export type { StreamSpec };
+export type { StreamApiConfig } from './map.js';

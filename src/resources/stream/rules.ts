@@ -111,6 +111,7 @@ function mirrorRules(s: StreamSpec): RuleIssue[] {
   if (s.allowMsgCounter) c('allowMsgCounter', 'stream mirrors can not also calculate counters', 'remove allowMsgCounter');
   if (s.allowAtomicPublish) c('allowAtomicPublish', 'stream mirrors can not also use atomic publishing', 'remove allowAtomicPublish');
   if (s.allowMsgSchedules) c('allowMsgSchedules', 'stream mirrors can not also schedule messages', 'remove allowMsgSchedules');
+  if (s.allowBatched) c('allowBatched', 'stream mirrors can not also use batch publishing', 'remove allowBatched');
   if (nanos(s.subjectDeleteMarkerTtl) > 0) c('subjectDeleteMarkerTtl', 'subject delete markers forbidden on mirrors', 'remove subjectDeleteMarkerTtl: a mirror follows its origin');
   if (m.name === s.name && !m.externalApiPrefix && !m.domain) out.push(issue(['mirror', 'name'], 'JK1009', 'detected cycle: a stream cannot mirror itself', 'mirror another stream'));
   if (m.optStartSeq && m.optStartTime) out.push(issue(['mirror', 'optStartTime'], 'JK1009', 'stream mirrors can not have both start seq and start time configured', 'keep optStartSeq or optStartTime'));
@@ -138,7 +139,21 @@ function sourceIssues(path: SpecPath, src: StreamSourceSpec, what: 'mirror' | 's
       out.push(issue([...path, 'subjectTransforms', i, 'source'], 'JK1013', `${what} filters can not overlap`, 'make the transform sources disjoint'));
     }
   });
-  out.push(...prefixIssues(path, src));
+  out.push(...prefixIssues(path, src), ...durableSourceIssues(path, src, what));
+  return out;
+}
+
+/** A mirror or source through a durable consumer on the origin (nats-server 2.14, 10213 / 10215). */
+function durableSourceIssues(path: SpecPath, src: StreamSourceSpec, what: 'mirror' | 'source'): RuleIssue[] {
+  const c = src.consumer;
+  if (!c) return [];
+  const out = nameIssues([...path, 'consumer', 'name'], c.name, `${what} consumer name`);
+  if (!(isValidSubject(c.deliverSubject) && isLiteralSubject(c.deliverSubject))) {
+    out.push(issue([...path, 'consumer', 'deliverSubject'], 'JK1013', `stream ${what} consumer deliver subject must be a literal subject`, 'use the deliverSubject of the consumer on the origin, e.g. deliver.copy'));
+  }
+  for (const f of ['optStartSeq', 'optStartTime', 'filterSubject'] as const) {
+    if (src[f]) out.push(issue([...path, f], 'JK1009', `stream ${what} consumer config is invalid: ${f} belongs on the consumer`, `remove ${f}: set it on the consumer ${c.name} instead`));
+  }
   return out;
 }
 
@@ -164,7 +179,7 @@ function sourcesRules(s: StreamSpec): RuleIssue[] {
   (s.sources ?? []).forEach((src, i) => {
     out.push(...sourceIssues(['sources', i], src, 'source'));
     if (src.name === s.name && !src.externalApiPrefix && !src.domain) out.push(issue(['sources', i, 'name'], 'JK1009', 'detected cycle: a stream cannot source itself', 'source another stream'));
-    const id = JSON.stringify([src.name, src.domain ?? src.externalApiPrefix ?? '', src.filterSubject || '>', src.subjectTransforms ?? []]);
+    const id = JSON.stringify([src.name, src.domain ?? src.externalApiPrefix ?? '', src.filterSubject || '>', src.subjectTransforms ?? [], src.consumer?.name ?? '']);
     const first = seen.get(id);
     if (first !== undefined) out.push(issue(['sources', i], 'JK1009', `duplicate source configuration detected (same as sources[${first}])`, 'remove one of them'));
     else seen.set(id, i);
@@ -203,8 +218,8 @@ export const streamRules: readonly Rule[] = [
   rule('subjects', 'valid, distinct, non-overlapping subjects; ">" and the $JS., $JSC., $NRG., $SYS. spaces only with noAck (2.11+; before, only $JS.API.> was refused, always)', 'checkStreamCfg (10052)', subjectRules),
   rule('limits', 'maxAge >= 100ms, duplicateWindow in [100ms, maxAge], maxMsgSize an int32, delete marker TTL >= 1s', 'checkStreamCfg (10052)', limitRules),
   rule('features', 'counters (2.12+), schedules (2.12+), async persistence (2.12+) and mirror direct exclude some settings', 'checkStreamCfg, jsStreamCreateRequest (10052)', featureRules),
-  rule('mirror', 'what a mirror cannot have, and a valid origin', 'checkStreamCfg (10143, 10173, 10198, 10186, 10142, 10150-10154)', mirrorRules),
-  rule('sources', 'valid, distinct sources', 'checkStreamCfg (10140, 10141, 10144-10147)', sourcesRules),
+  rule('mirror', 'what a mirror cannot have, and a valid origin', 'checkStreamCfg (10143, 10173, 10198, 10186, 10142, 10150-10154, 10209, 10213)', mirrorRules),
+  rule('sources', 'valid, distinct sources', 'checkStreamCfg (10140, 10141, 10144-10147, 10215)', sourcesRules),
   rule('transforms', 'valid transform and republish subjects; republish must not feed the stream', 'checkStreamCfg (10155, 10052)', transformRules),
   rule('sealed', 'a stream cannot be created sealed', 'jsStreamCreateRequest (10052)', (s) => (s.sealed ? [{ ...issue(['sealed'], 'JK1009', 'stream configuration for create can not be sealed: apply can only seal a stream that exists', 'create the stream first, then set sealed: true'), severity: 'warning' }] : [])),
 ];

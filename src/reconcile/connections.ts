@@ -3,6 +3,7 @@
  * Account (spec.account) and by its own connection fields, as NACK does. Resources that end up
  * with the same settings share one connection.
  */
+import { JkError } from '../errors.js';
 import type { Resource } from '../manifests/validate.js';
 import { overlaySettings, settingsKey, type ConnectionLayer } from '../nats/overlay.js';
 import { splitServerUrls, type ConnectionSettings } from '../nats/settings.js';
@@ -33,6 +34,17 @@ function accountLayer(account: Resource): ConnectionLayer {
   return { origin: `Account/${account.name}`, ...accountConnection(account.spec as AccountSpec) };
 }
 
+/** A resource names an Account that is not among the resources: connecting without it would reach the wrong account. */
+function missingAccount(r: Resource, name: string): JkError {
+  return new JkError('JK1011', {
+    message: `spec.account names Account "${name}"${r.namespace ? ` in namespace ${r.namespace}` : ''}, which is not among the given manifests`,
+    resource: r.key,
+    field: 'spec.account',
+    at: r.doc?.positionOf(['spec', 'account']),
+    fix: `give the file that declares Account ${name} as well, or remove spec.account`,
+  });
+}
+
 /** Groups resources (those with a server target) by the connection they resolve to. */
 export async function groupByConnection(resources: readonly Resource[], base: ConnectionSettings): Promise<ConnectionGroup[]> {
   const accounts = new Map(resources.filter((r) => r.kind === 'Account').map((r) => [`${r.namespace ?? ''}/${r.name}`, r]));
@@ -46,8 +58,8 @@ export async function groupByConnection(resources: readonly Resource[], base: Co
   for (const r of resources) {
     if (!r.target) continue;
     const name = (r.spec as ConnectionSpec).account;
-    // validation reports unknown accounts (JK1011)
     const account = name ? accounts.get(`${r.namespace ?? ''}/${name}`) : undefined;
+    if (name && !account) throw missingAccount(r, name);
     let settings = account ? await accountSettings(account) : base;
     const own = resourceLayer(r);
     if (own) settings = await overlaySettings(settings, own);
