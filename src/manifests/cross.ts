@@ -129,7 +129,7 @@ export function checkCrossResources(resources: readonly Resource[], errors: JkEr
     }
     workQueues(consumers, byName, errors);
     sourceCycles(streams.filter((s) => s.r.kind === 'Stream').map((s) => s.r), byName, errors);
-    for (const s of streams) if (s.r.kind === 'Stream') errors.push(...messageSizes(s.r, byName));
+    for (const s of streams) if (s.r.kind === 'Stream') errors.push(...messageSizes(s.r, byName), ...originFilters(s.r, byName));
   }
 }
 
@@ -245,6 +245,27 @@ function sourceCycles(streams: readonly Resource[], byName: ReadonlyMap<string, 
       errors.push(err(r, 'JK1009', spec.mirror ? ['mirror'] : ['sources'], `detected cycle: Stream/${r.name} is fed by streams that it feeds itself`, 'break the ring of mirrors and sources, or filter the sources apart'));
     }
   });
+}
+
+/**
+ * A mirror's or source's filter must overlap the subjects of its declared origin (nats-server 2.9
+ * refuses it: "filter subject ... does not overlap with any origin stream subject"; newer servers
+ * accept a filter that never matches).
+ */
+function originFilters(r: Resource, byName: ReadonlyMap<string, Resource>): JkError[] {
+  const s = r.spec as StreamSpec;
+  const out: JkError[] = [];
+  const check = (o: NonNullable<StreamSpec['mirror']>, path: FieldPath, what: string) => {
+    const f = o.filterSubject;
+    const origin = byName.get(o.name)?.spec as StreamSpec | undefined;
+    if (!f || !origin || o.externalApiPrefix || o.domain || !isValidSubject(f) || origin.mirror || origin.sources?.length) return;
+    const subjects = origin.subjects?.length ? origin.subjects : [origin.name];
+    if (subjects.some((subj) => isValidSubject(subj) && subjectsCollide(subj, f))) return;
+    out.push(err(r, 'JK1013', path, `${what} '${o.name}' filter subject '${f}' does not overlap with any origin stream subject (${subjects.join(', ')})`, `filter on subjects Stream ${o.name} stores`));
+  };
+  if (s.mirror) check(s.mirror, ['mirror', 'filterSubject'], 'mirror');
+  (s.sources ?? []).forEach((src, i) => check(src, ['sources', i, 'filterSubject'], 'source'));
+  return out;
 }
 
 /** A mirror or source must take messages as large as its declared origin's (10030, 10046). */

@@ -324,6 +324,13 @@ describe('rules between resources of one input', () => {
     assert.match(r.errors[0].message, /stream mirror must have max message size >= source/);
   });
 
+  test('a source filter outside its declared origin\'s subjects (refused by 2.9)', () => {
+    const text = [stream('subjects: [orders.>]'), doc('Stream', 'agg', ['name: AGG', 'sources: [{name: ORDERS, filterSubject: shipments.x}]'])].join('---\n');
+    const r = validate(text);
+    assert.deepEqual(r.errors.map((e) => [e.resource, e.field]), [['Stream/agg', 'spec.sources.0.filterSubject']]);
+    assert.match(r.errors[0].message, /does not overlap with any origin stream subject/);
+  });
+
   test('a stream sourcing itself is a cycle', () => {
     assert.deepEqual(validate(stream('subjects: [orders.>]', 'sources: [{name: ORDERS}]')).errors.map((e) => [e.field, e.message]), [['spec.sources.0.name', 'detected cycle: a stream cannot source itself']]);
   });
