@@ -125,9 +125,11 @@ export function checkCrossResources(resources: readonly Resource[], errors: JkEr
     const consumers = group.filter((r) => r.kind === 'Consumer');
     for (const c of consumers) {
       const stream = byName.get((c.spec as ConsumerSpec).streamName);
-      if (stream) errors.push(...consumerInStream(c, stream));
+      if (stream) errors.push(...consumerInStream(c, stream, byName));
     }
     workQueues(consumers, byName, errors);
+    sourceCycles(streams.filter((s) => s.r.kind === 'Stream').map((s) => s.r), byName, errors);
+    for (const s of streams) if (s.r.kind === 'Stream') errors.push(...messageSizes(s.r, byName), ...originFilters(s.r, byName));
   }
 }
 
@@ -138,7 +140,7 @@ function nanos(d: string | undefined): number {
 }
 
 /** A consumer against its declared stream: replicas, limits, filters, delivery cycle. */
-function consumerInStream(c: Resource, stream: Resource): JkError[] {
+function consumerInStream(c: Resource, stream: Resource, streams: ReadonlyMap<string, Resource>): JkError[] {
   const s = stream.spec as StreamSpec;
   const k = c.spec as ConsumerSpec;
   const out: JkError[] = [];
@@ -156,28 +158,128 @@ function consumerInStream(c: Resource, stream: Resource): JkError[] {
   if (k.deliverSubject && (s.subjects ?? []).some((subj) => isValidSubject(subj) && isValidSubject(k.deliverSubject!) && subjectIsSubsetMatch(k.deliverSubject!, subj))) {
     out.push(err(c, 'JK1009', ['deliverSubject'], `consumer deliver subject forms a cycle: ${sref} stores ${k.deliverSubject}`, 'deliver to a subject the stream does not store'));
   }
-  out.push(...filtersInStream(c, k, s, sref));
+  out.push(...filtersInStream(c, k, knownSubjects(s, streams), sref));
   return out;
 }
 
 /**
- * nats-server up to 2.9 refuses a filter outside the stream's subjects (10093); 2.10 and newer
- * accept it, but the consumer never receives a message. Streams whose subjects are not all known
- * (sources, mirror, transform) are not checked.
+ * The subjects a stream's consumers can see, when the input tells them all: its own, plus those
+ * of the streams it mirrors or sources when they are declared beside it (as nats-server 2.9
+ * gathers them). undefined when not all are known (external or undeclared origins, transforms).
  */
-function filtersInStream(c: Resource, k: ConsumerSpec, s: StreamSpec, sref: string): JkError[] {
-  if (s.mirror || s.sources?.length || s.subjectTransform) return [];
-  const subjects = s.subjects?.length ? s.subjects : [s.name];
+function knownSubjects(s: StreamSpec, streams: ReadonlyMap<string, Resource>): string[] | undefined {
+  if (s.subjectTransform) return undefined;
+  const origins = [...(s.mirror ? [s.mirror] : []), ...(s.sources ?? [])];
+  const out = s.subjects?.length ? [...s.subjects] : origins.length ? [] : [s.name];
+  for (const o of origins) {
+    const seen = originSubjects(o, streams);
+    if (!seen) return undefined;
+    out.push(...seen);
+  }
+  return out;
+}
+
+/** The subjects one mirror or source brings in, when its origin is declared and plain. */
+function originSubjects(o: NonNullable<StreamSpec['mirror']>, streams: ReadonlyMap<string, Resource>): string[] | undefined {
+  if (o.externalApiPrefix || o.domain || o.subjectTransforms?.length) return undefined;
+  const origin = streams.get(o.name)?.spec as StreamSpec | undefined;
+  if (!origin || origin.mirror || origin.sources?.length || origin.subjectTransform) return undefined;
+  if (o.filterSubject) return [o.filterSubject];
+  return origin.subjects?.length ? origin.subjects : [origin.name];
+}
+
+/**
+ * nats-server up to 2.9 refuses a filter outside the subjects the stream can hold (10093); 2.10
+ * and newer accept it, but the consumer never receives a message. Checked when those subjects
+ * are known.
+ */
+function filtersInStream(c: Resource, k: ConsumerSpec, subjects: string[] | undefined, sref: string): JkError[] {
+  if (!subjects?.length || subjects.some((subj) => !isValidSubject(subj))) return [];
   const out: JkError[] = [];
-  const filters = consumerFilters(k);
-  filters.forEach((f, i) => {
-    if (!isValidSubject(f) || subjects.some((subj) => !isValidSubject(subj))) return;
+  consumerFilters(k).forEach((f, i) => {
+    if (!isValidSubject(f)) return;
     const inside = subjects.some((subj) => subjectIsSubsetMatch(f, subj) || subjectIsSubsetMatch(subj, f));
     if (!inside) {
       const path: FieldPath = k.filterSubject ? ['filterSubject'] : ['filterSubjects', i];
       out.push(err(c, 'JK1013', path, `consumer filter subject ${JSON.stringify(f)} is not a valid subset of the interest subjects of ${sref} (${subjects.join(', ')})`, 'filter on subjects the stream stores'));
     }
   });
+  return out;
+}
+
+/**
+ * nats-server's cycle check at create (checkStreamCfg "detected cycle"): walking the streams
+ * this one is fed by, a mirror or source back to an already visited stream is a cycle. (2.10
+ * and newer let a source through when its filter misses the subjects of the stream holding it;
+ * 2.9 refuses every ring, so this does too.) Only declared streams are known; reported at the
+ * later stream of a ring.
+ */
+function createsCycle(start: StreamSpec, byName: ReadonlyMap<string, Resource>, declaredBefore: (name: string) => boolean): boolean {
+  const visited = new Set<string>();
+  const todo: StreamSpec[] = [start];
+  while (todo.length) {
+    const cfg = todo.shift()!;
+    visited.add(cfg.name);
+    for (const src of cfg.sources ?? []) {
+      if (src.externalApiPrefix || src.domain) continue;
+      if (visited.has(src.name)) return true;
+      else if (declaredBefore(src.name)) todo.push(byName.get(src.name)!.spec as StreamSpec);
+    }
+    const m = cfg.mirror;
+    if (m && !m.externalApiPrefix && !m.domain) {
+      if (visited.has(m.name)) return true;
+      if (declaredBefore(m.name)) todo.push(byName.get(m.name)!.spec as StreamSpec);
+    }
+  }
+  return false;
+}
+
+function sourceCycles(streams: readonly Resource[], byName: ReadonlyMap<string, Resource>, errors: JkError[]): void {
+  const order = new Map(streams.map((r, i) => [(r.spec as StreamSpec).name, i]));
+  streams.forEach((r, i) => {
+    const spec = r.spec as StreamSpec;
+    // a stream is created after those declared before it; self-references are a spec rule
+    const before = (name: string) => name !== spec.name && (order.get(name) ?? Infinity) < i;
+    const self = spec.mirror?.name === spec.name || (spec.sources ?? []).some((src) => src.name === spec.name);
+    if (!self && createsCycle(spec, byName, before)) {
+      errors.push(err(r, 'JK1009', spec.mirror ? ['mirror'] : ['sources'], `detected cycle: Stream/${r.name} is fed by streams that it feeds itself`, 'break the ring of mirrors and sources, or filter the sources apart'));
+    }
+  });
+}
+
+/**
+ * A mirror's or source's filter must overlap the subjects of its declared origin (nats-server 2.9
+ * refuses it: "filter subject ... does not overlap with any origin stream subject"; newer servers
+ * accept a filter that never matches).
+ */
+function originFilters(r: Resource, byName: ReadonlyMap<string, Resource>): JkError[] {
+  const s = r.spec as StreamSpec;
+  const out: JkError[] = [];
+  const check = (o: NonNullable<StreamSpec['mirror']>, path: FieldPath, what: string) => {
+    const f = o.filterSubject;
+    const origin = byName.get(o.name)?.spec as StreamSpec | undefined;
+    if (!f || !origin || o.externalApiPrefix || o.domain || !isValidSubject(f) || origin.mirror || origin.sources?.length) return;
+    const subjects = origin.subjects?.length ? origin.subjects : [origin.name];
+    if (subjects.some((subj) => isValidSubject(subj) && subjectsCollide(subj, f))) return;
+    out.push(err(r, 'JK1013', path, `${what} '${o.name}' filter subject '${f}' does not overlap with any origin stream subject (${subjects.join(', ')})`, `filter on subjects Stream ${o.name} stores`));
+  };
+  if (s.mirror) check(s.mirror, ['mirror', 'filterSubject'], 'mirror');
+  (s.sources ?? []).forEach((src, i) => check(src, ['sources', i, 'filterSubject'], 'source'));
+  return out;
+}
+
+/** A mirror or source must take messages as large as its declared origin's (10030, 10046). */
+function messageSizes(r: Resource, byName: ReadonlyMap<string, Resource>): JkError[] {
+  const s = r.spec as StreamSpec;
+  if (s.maxMsgSize <= 0) return [];
+  const out: JkError[] = [];
+  const check = (o: { name: string; externalApiPrefix?: string; domain?: string }, msg: string) => {
+    const origin = byName.get(o.name)?.spec as StreamSpec | undefined;
+    if (!origin || o.externalApiPrefix || o.domain || origin.maxMsgSize <= 0 || s.maxMsgSize >= origin.maxMsgSize) return;
+    out.push(err(r, 'JK1009', ['maxMsgSize'], `${msg} (Stream ${o.name} allows ${origin.maxMsgSize} bytes, this one ${s.maxMsgSize})`, `set maxMsgSize to at least ${origin.maxMsgSize}, or -1`));
+  };
+  if (s.mirror) check(s.mirror, 'stream mirror must have max message size >= source');
+  (s.sources ?? []).forEach((src) => check(src, 'stream source must have max message size >= target'));
   return out;
 }
 
@@ -200,4 +302,31 @@ function workQueues(consumers: readonly Resource[], streams: ReadonlyMap<string,
     }
     taken.set(k.streamName, [...others, { c, filters }]);
   }
+}
+
+/** A stream as the server reports it, as far as subject overlaps care. */
+export interface LiveStreamSubjects {
+  name: string;
+  subjects?: readonly string[];
+}
+
+/**
+ * Declared streams (and buckets) whose subjects overlap a live stream of another name on the
+ * same connection (nats-server refuses the create with 10065). For plan, before any write:
+ * `resources` are those of one connection target, `live` the streams read from it.
+ */
+export function liveSubjectConflicts(resources: readonly Resource[], live: readonly LiveStreamSubjects[]): JkError[] {
+  const declared = resources.map(streamOf).filter((s): s is StreamLike => s !== undefined);
+  const names = new Set(declared.map((d) => d.name));
+  const others = live.filter((l) => !names.has(l.name));
+  const out: JkError[] = [];
+  for (const d of declared) {
+    for (const l of others) {
+      const clash = overlap({ r: d.r, name: l.name, subjects: (l.subjects ?? []).map((subject) => ({ subject, path: [] })) }, d);
+      if (!clash) continue;
+      out.push(err(d.r, 'JK1015', clash.path, `subjects overlap with an existing stream: ${JSON.stringify(clash.subject)} overlaps ${JSON.stringify(clash.other)} of the live stream ${l.name}`, `give this stream its own subjects, or change or delete the stream ${l.name} first (nats-server refuses overlaps with 10065)`));
+      break;
+    }
+  }
+  return out;
 }

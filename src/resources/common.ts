@@ -21,8 +21,10 @@ export const requiredDuration = () => z.string().superRefine(durationIssue);
 
 function durationIssue(s: string, ctx: z.RefinementCtx): void {
   const r = parseDuration(s);
-  if ('error' in r) ctx.addIssue({ code: 'custom', message: r.error, params: { code: 'JK1007' } });
-  else if (r.ns < 0) ctx.addIssue({ code: 'custom', message: `"${s}" is negative`, params: { code: 'JK1007' } });
+  if ('error' in r) {
+    const fix = s.trim() !== s && s.trim() ? `write ${JSON.stringify(s.trim())}, without spaces or line breaks (Go and NACK refuse them)` : undefined;
+    ctx.addIssue({ code: 'custom', message: r.error, params: { code: 'JK1007', fix } });
+  } else if (r.ns < 0) ctx.addIssue({ code: 'custom', message: `"${s}" is negative`, params: { code: 'JK1007' } });
 }
 
 /** An RFC3339 timestamp ("2026-01-02T15:04:05Z") that is a real instant (Go time.Parse rules). */
@@ -32,7 +34,7 @@ export const timestamp = () =>
     if (problem) ctx.addIssue({ code: 'custom', message: problem, params: { code: 'JK1005', fix: 'write an RFC3339 timestamp such as 2026-01-02T15:04:05Z' } });
   });
 
-const RFC3339 = /^(\d{4})-(\d{2})-(\d{2})[Tt](\d{2}):(\d{2}):(\d{2})(\.\d+)?([Zz]|([+-])(\d{2}):(\d{2}))$/;
+const RFC3339 = /^(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2}):(\d{2})(\.\d+)?(Z|([+-])(\d{2}):(\d{2}))$/;
 
 /** Why a string is not an RFC3339 instant (undefined when it is one). */
 export function timestampProblem(s: string): string | undefined {
@@ -183,7 +185,8 @@ export function placementFromApi(a: unknown): PlacementSpec | undefined {
 
 export function republishToApi(r: RepublishSpec | undefined): ApiConfig | undefined {
   if (!r) return undefined;
-  return compact({ src: r.source || undefined, dest: r.destination, headers_only: r.headersOnly || undefined });
+  // without a source the server republishes everything and stores src ">": send it that way
+  return compact({ src: r.source || '>', dest: r.destination, headers_only: r.headersOnly || undefined });
 }
 
 export function republishFromApi(a: unknown): RepublishSpec | undefined {

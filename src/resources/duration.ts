@@ -53,7 +53,12 @@ export function parseDuration(text: string): { ns: number } | { error: string } 
       return { error: `"${shorten(text)}" is out of range: a duration can be at most 2562047h47m16.854775807s (int64 nanoseconds, about 292 years)` };
     }
   }
-  return { ns: Number(sign * total) };
+  const ns = Number(sign * total);
+  // a JavaScript number just below 2^63 rounds up to 2^63, which no longer fits Go's int64
+  if (BigInt(ns) > MAX_NS || BigInt(ns) < -MAX_NS - 1n) {
+    return { error: `"${shorten(text)}" is out of range: a duration can be at most 2562047h47m16.854775807s (int64 nanoseconds, about 292 years)` };
+  }
+  return { ns };
 }
 
 function shorten(text: string): string {

@@ -119,3 +119,52 @@ export function byteLength(s: string): number {
 }
 
 const encoder = new TextEncoder();
+
+function subjectInfo(subject: string): { valid: boolean; pwcs: number; fwc: boolean } {
+  if (subject === '') return { valid: false, pwcs: 0, fwc: false };
+  let pwcs = 0;
+  let fwc = false;
+  for (const t of subject.split('.')) {
+    if (t.length === 0 || fwc) return { valid: false, pwcs, fwc };
+    if (t === '>') fwc = true;
+    else if (t === '*') pwcs++;
+  }
+  return { valid: true, pwcs, fwc };
+}
+
+/** The wildcard indexes a destination token refers to ($1, {{wildcard(1)}}, {{partition(3,1,2)}}, ...); undefined: a literal. */
+function placeholderIndexes(token: string): { fn: string; indexes: number[] } | undefined {
+  const legacy = /^\$(\d+)$/.exec(token);
+  if (legacy) return { fn: 'wildcard', indexes: [Number(legacy[1])] };
+  const m = /^\{\{\s*([A-Za-z]+)\s*\((.*)\)\s*\}\}$/.exec(token);
+  if (!m) return undefined;
+  const fn = m[1].toLowerCase();
+  const args = m[2].split(',').map((a) => a.trim());
+  const ints = args.map((a) => (/^\d+$/.test(a) ? Number(a) : NaN));
+  if (fn === 'random') return { fn, indexes: [] };
+  if (fn === 'partition') return { fn, indexes: ints.slice(1) };
+  return { fn, indexes: ints.slice(0, 1) };
+}
+
+/**
+ * Why nats-server cannot build a subject transform from `src` to `dest` (NewSubjectTransform):
+ * both valid, no "*" in the destination, ">" in both or neither, placeholders within the
+ * source's wildcards. undefined when it can (or when dest is empty: no transform).
+ */
+export function transformProblem(src: string | undefined, dest: string | undefined): string | undefined {
+  if (!dest) return undefined;
+  const s = subjectInfo(src || '>');
+  const d = subjectInfo(dest);
+  if (!s.valid || !d.valid) return 'the source and the destination must be valid subjects';
+  if (d.pwcs > 0) return 'the destination cannot contain "*" tokens (refer to a source wildcard with {{wildcard(1)}})';
+  if (s.fwc !== d.fwc) return '">" must end both the source and the destination, or neither';
+  for (const token of dest.split('.')) {
+    const p = placeholderIndexes(token);
+    if (!p) continue;
+    if (s.pwcs === 0 && !s.fwc && p.fn !== 'random' && !(p.fn === 'partition' && p.indexes.length === 0)) {
+      return `${token} refers to a wildcard, but the source has none`;
+    }
+    if (p.indexes.some((i) => !Number.isInteger(i) || i < 1 || i > s.pwcs)) return `${token} refers to a wildcard the source does not have (it has ${s.pwcs} "*")`;
+  }
+  return undefined;
+}

@@ -225,7 +225,12 @@ const rich = (): LiveState => ({
     consumer('MIR', {
       durable_name: 'push', name: 'push', deliver_policy: 'by_start_time', opt_start_time: '2026-01-02T15:04:05.5Z', ack_policy: 'none', ack_wait: undefined, max_ack_pending: undefined,
       max_waiting: undefined, deliver_subject: 'out.push', deliver_group: 'g', replay_policy: 'original', rate_limit_bps: 1000,
-      idle_heartbeat: 5 * S, flow_control: true, mem_storage: true,
+      mem_storage: true,
+    }),
+    // heartbeats and flow control exclude a deliver group (the NATS client refuses both)
+    consumer('MIR', {
+      durable_name: 'push-fc', name: 'push-fc', deliver_policy: 'new', ack_policy: 'none', ack_wait: undefined, max_ack_pending: undefined,
+      max_waiting: undefined, deliver_subject: 'out.fc', idle_heartbeat: 5 * S, flow_control: true,
     }),
     consumer('EVENTS', {
       durable_name: 'prio', name: 'prio', deliver_policy: 'last_per_subject', filter_subject: 'ev.>', priority_policy: 'pinned_client',
@@ -250,7 +255,7 @@ describe('export round trip', () => {
   ];
   const states: { name: string; live: () => LiveState; resources: number }[] = [
     { name: 'the seed pipeline', live: pipeline, resources: 5 },
-    { name: 'streams and consumers using most fields', live: rich, resources: 10 },
+    { name: 'streams and consumers using most fields', live: rich, resources: 11 },
   ];
   for (const s of states) {
     for (const f of formats) {

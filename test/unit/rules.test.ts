@@ -61,7 +61,9 @@ describe('stream subjects (checkStreamCfg)', () => {
     { name: 'two subjects of one stream overlapping', text: stream('subjects: [orders.a, orders.*]'), code: 'JK1013', field: 'spec.subjects.1', message: 'overlaps with "orders.a"' },
     { name: '[">"] without noAck', text: stream('subjects: [">"]'), code: 'JK1013', field: 'spec.subjects.0', message: 'capturing all subjects requires no-ack to be true' },
     { name: '[">"] with noAck but replicas 3', text: stream('subjects: [">"]', 'noAck: true', 'replicas: 3'), code: 'JK1009', field: 'spec.subjects.0', message: 'capturing all subjects requires replicas of 1' },
-    { name: '$JS.API.> (the JetStream API)', text: stream('subjects: [$JS.API.>]'), code: 'JK1013', field: 'spec.subjects.0', message: 'subjects that overlap with jetstream api require no-ack to be true' },
+    { name: '$JS.API.> (the JetStream API)', text: stream('subjects: [$JS.API.>]'), code: 'JK1013', field: 'spec.subjects.0', message: 'subjects overlap with jetstream api' },
+    { name: '$JS.API.x even with noAck (refused by servers before 2.11)', text: stream('subjects: [$JS.API.x]', 'noAck: true'), code: 'JK1013', field: 'spec.subjects.0', message: 'subjects overlap with jetstream api' },
+    { name: '$JS.FC.> without noAck (2.11+)', text: stream('subjects: [$JS.FC.>]'), code: 'JK1013', field: 'spec.subjects.0', message: 'subjects that overlap with jetstream api require no-ack to be true' },
     { name: '$JSC.x', text: stream('subjects: [$JSC.x]'), code: 'JK1013', field: 'spec.subjects.0', message: 'jetstream api' },
     { name: '$NRG.>', text: stream('subjects: [$NRG.>]'), code: 'JK1013', field: 'spec.subjects.0', message: 'jetstream api' },
     { name: '$SYS.REQ.x (the system API)', text: stream('subjects: [$SYS.REQ.x]'), code: 'JK1013', field: 'spec.subjects.0', message: 'subjects that overlap with system api require no-ack to be true' },
@@ -70,7 +72,7 @@ describe('stream subjects (checkStreamCfg)', () => {
   cases.forEach(check);
 
   const accepted: string[][] = [
-    ['subjects: [$JS.EVENT.x]'], ['subjects: [$SYS.ACCOUNT.x.>]'], ['subjects: [$JS.API.>]', 'noAck: true'],
+    ['subjects: [$JS.EVENT.x]'], ['subjects: [$SYS.ACCOUNT.x.>]'], ['subjects: [$JS.FC.>]', 'noAck: true'],
     ['subjects: [">"]', 'noAck: true'], ['subjects: [orders.*.x, orders.y.z]'],
   ];
   for (const lines of accepted) {
@@ -93,6 +95,7 @@ describe('names (isValidAssetName, JSMaxNameLen)', () => {
     { name: 'a durable name over 255 bytes', text: consumer().replace('durableName: worker', `durableName: ${long}`), code: 'JK1014', field: 'spec.durableName', message: 'at most 255 bytes' },
     { name: 'a bucket whose stream KV_<bucket> is over 255 bytes', text: doc('KeyValue', 'kv', [`bucket: ${'b'.repeat(253)}`]), code: 'JK1014', field: 'spec.bucket', message: 'KV_<bucket> has 256 bytes' },
     { name: 'an object store whose stream OBJ_<bucket> is over 255 bytes', text: doc('ObjectStore', 'ob', [`bucket: ${'b'.repeat(252)}`]), code: 'JK1014', field: 'spec.bucket', message: 'OBJ_<bucket> has 256 bytes' },
+    { name: 'a KeyValue sourcing a bucket with "." in its name', text: doc('KeyValue', 'kv', ['bucket: b', 'sources: [{name: a.b}]']), code: 'JK1014', field: 'spec.sources.0.name', message: 'sourced bucket stream "KV_a.b"' },
     { name: 'a source stream name with "."', text: stream('sources: [{name: A.B}]'), code: 'JK1014', field: 'spec.sources.0.name', message: 'sourced stream name' },
     {
       name: 'a metadata.name Kubernetes refuses in a namespaced manifest',
@@ -132,9 +135,17 @@ describe('numbers and durations', () => {
     { name: 'optStartTime on the 30th of February', text: consumer('deliverPolicy: byStartTime', 'optStartTime: "2026-02-30T10:00:00Z"'), code: 'JK1005', field: 'spec.optStartTime', message: 'day 30 is out of range (01 to 28)' },
     { name: 'a source optStartTime at 24:00', text: stream('sources: [{name: A, optStartTime: "2026-01-02T24:00:00Z"}]'), code: 'JK1005', field: 'spec.sources.0.optStartTime', message: 'out of range' },
     { name: 'subjectDeleteMarkerTtl below 1s', text: stream('allowMsgTtl: true', 'subjectDeleteMarkerTtl: 500ms'), code: 'JK1005', field: 'spec.subjectDeleteMarkerTtl', message: 'subject delete marker TTL must be at least 1 second' },
+    { name: 'a KeyValue ttl below 100ms', text: doc('KeyValue', 'kv', ['bucket: b', 'ttl: 50ms']), code: 'JK1005', field: 'spec.ttl', message: 'max age needs to be >= 100ms' },
+    { name: 'an ObjectStore ttl below 100ms', text: doc('ObjectStore', 'ob', ['bucket: b', 'ttl: 10ms']), code: 'JK1005', field: 'spec.ttl', message: 'max age needs to be >= 100ms' },
+    { name: 'a KeyValue republishing into itself', text: doc('KeyValue', 'kv', ['bucket: b', 'republish: {source: $KV.b.>, destination: $KV.b.copy}']), code: 'JK1009', field: 'spec.republish.destination', message: 'forms a cycle' },
     { name: 'an empty backoff step', text: consumer('backoff: ["1s", ""]'), code: 'JK1007', field: 'spec.backoff.1', message: 'empty duration' },
   ];
   cases.forEach(check);
+
+  test('a padded duration gets the fix with the trimmed value', () => {
+    const [e] = validate(stream('maxAge: " 5s"')).errors;
+    assert.equal(e.fix, 'write "5s", without spaces or line breaks (Go and NACK refuse them)');
+  });
 
   test('the error for 9007199254740993 never shows ...992', () => {
     const [e] = validate(stream('maxBytes: 9007199254740993')).errors;
@@ -180,9 +191,18 @@ describe('stream features, mirrors and sources', () => {
     { name: 'an external delivery prefix with wildcards', text: stream('sources: [{name: A, externalApiPrefix: $JS.hub.API, externalDeliverPrefix: deliver.*}]'), code: 'JK1013', field: 'spec.sources.0.externalDeliverPrefix', message: 'must not contain wildcards' },
     { name: 'an external api prefix that is the local API', text: stream('sources: [{name: A, externalApiPrefix: $JS.API}]'), code: 'JK1013', field: 'spec.sources.0.externalApiPrefix', message: 'must not overlap with $JS.API' },
     { name: 'a republish destination feeding the stream', text: stream('subjects: [orders.>]', 'republish: {source: orders.>, destination: orders.copy}'), code: 'JK1009', field: 'spec.republish.destination', message: 'republish destination forms a cycle' },
+    { name: 'a republish whose transform the server cannot build (> to a literal)', text: stream('subjects: [orders.>]', 'republish: {source: orders.>, destination: copy.x}'), code: 'JK1013', field: 'spec.republish.destination', message: "stream configuration for republish with transform from 'orders.>' to 'copy.x' not valid" },
+    { name: 'a republish without source (">") to a literal', text: stream('subjects: [orders.>]', 'republish: {destination: copy.x}'), code: 'JK1013', field: 'spec.republish.destination', message: '">" must end both' },
+    { name: 'a stream transform to a "*" destination', text: stream('subjectTransform: {source: "a.*", dest: "b.*"}'), code: 'JK1013', field: 'spec.subjectTransform.dest', message: 'cannot contain "*"' },
+    { name: 'a source transform naming a wildcard the source lacks', text: stream('sources: [{name: A, subjectTransforms: [{source: "a.*", dest: "b.{{wildcard(2)}}"}]}]'), code: 'JK1013', field: 'spec.sources.0.subjectTransforms.0.dest', message: 'does not have' },
     { name: 'an invalid subject transform source', text: stream('subjectTransform: {source: "a b", dest: c}'), code: 'JK1013', field: 'spec.subjectTransform.source', message: 'stream transform source' },
   ];
   cases.forEach(check);
+
+  test('transforms the server builds are accepted', () => {
+    const ok = stream('subjects: [orders.>]', 'subjectTransform: {source: "orders.*.>", dest: "o.{{wildcard(1)}}.$1.>"}', 'republish: {source: "orders.*", destination: "copy.{{partition(3,1)}}"}');
+    assert.deepEqual(validate(ok).errors.map((e) => e.format()), []);
+  });
 
   test('creating a sealed stream is a warning (only an existing stream can be sealed)', () => {
     const r = validate(stream('sealed: true'));
@@ -205,6 +225,9 @@ describe('consumer options the server forbids for its mode (checkConsumerCfg)', 
     { name: 'an invalid filterSubject (orders..x)', text: consumer('filterSubject: orders..x'), code: 'JK1013', field: 'spec.filterSubject', message: 'empty token' },
     { name: 'overlapping filterSubjects', text: consumer('filterSubjects: [orders.a, orders.*]'), code: 'JK1013', field: 'spec.filterSubjects.1', message: 'consumer subject filters cannot overlap' },
     { name: 'the same filter twice', text: consumer('filterSubjects: [orders.a, orders.a]'), code: 'JK1013', field: 'spec.filterSubjects.1', message: 'cannot overlap' },
+    { name: 'heartbeats with a deliver group (the NATS client refuses it)', text: consumer('deliverSubject: out', 'deliverGroup: g', 'heartbeatInterval: 5s'), code: 'JK1009', field: 'spec.heartbeatInterval', message: 'mutually exclusive' },
+    { name: 'flow control with a deliver group', text: consumer('deliverSubject: out', 'deliverGroup: g', 'flowControl: true', 'heartbeatInterval: 5s'), code: 'JK1009', field: 'spec.flowControl', message: 'mutually exclusive' },
+    { name: 'a "/" in a priority group (the NATS client refuses it)', text: consumer('priorityPolicy: overflow', 'priorityGroups: [a/b]'), code: 'JK1014', field: 'spec.priorityGroups.0', message: 'priority group "a/b"' },
     { name: 'an invalid priority group name', text: consumer('priorityPolicy: overflow', 'priorityGroups: [this-name-is-too-long]'), code: 'JK1014', field: 'spec.priorityGroups.0', message: 'may not exceed 16 characters' },
   ];
   cases.forEach(check);
@@ -284,6 +307,34 @@ describe('rules between resources of one input', () => {
   ];
   cases.forEach(check);
 
+  test('two streams sourcing each other are a cycle, reported once at the later one', () => {
+    const text = [doc('Stream', 'a', ['name: A', 'subjects: [a.>]', 'sources: [{name: B}]']), doc('Stream', 'b', ['name: B', 'subjects: [b.>]', 'sources: [{name: A}]'])].join('---\n');
+    assert.deepEqual(validate(text).errors.map((e) => [e.code, e.resource, e.field]), [['JK1009', 'Stream/b', 'spec.sources']]);
+  });
+
+  test('two streams sourcing each other through filters are a cycle too (2.9 refuses every ring)', () => {
+    const text = [doc('Stream', 'a', ['name: A', 'subjects: [a.>]', 'sources: [{name: B, filterSubject: b.x}]']), doc('Stream', 'b', ['name: B', 'subjects: [b.>]', 'sources: [{name: A, filterSubject: a.x}]'])].join('---\n');
+    assert.deepEqual(validate(text).errors.map((e) => [e.resource, e.field]), [['Stream/b', 'spec.sources']]);
+  });
+
+  test('a mirror taking smaller messages than its declared origin (10030)', () => {
+    const text = [stream('subjects: [orders.>]', 'maxMsgSize: 1024'), doc('Stream', 'm', ['name: M', 'mirror: {name: ORDERS}', 'maxMsgSize: 512'])].join('---\n');
+    const r = validate(text);
+    assert.deepEqual(r.errors.map((e) => [e.resource, e.field]), [['Stream/m', 'spec.maxMsgSize']]);
+    assert.match(r.errors[0].message, /stream mirror must have max message size >= source/);
+  });
+
+  test('a source filter outside its declared origin\'s subjects (refused by 2.9)', () => {
+    const text = [stream('subjects: [orders.>]'), doc('Stream', 'agg', ['name: AGG', 'sources: [{name: ORDERS, filterSubject: shipments.x}]'])].join('---\n');
+    const r = validate(text);
+    assert.deepEqual(r.errors.map((e) => [e.resource, e.field]), [['Stream/agg', 'spec.sources.0.filterSubject']]);
+    assert.match(r.errors[0].message, /does not overlap with any origin stream subject/);
+  });
+
+  test('a stream sourcing itself is a cycle', () => {
+    assert.deepEqual(validate(stream('subjects: [orders.>]', 'sources: [{name: ORDERS}]')).errors.map((e) => [e.field, e.message]), [['spec.sources.0.name', 'detected cycle: a stream cannot source itself']]);
+  });
+
   test('disjoint work-queue consumers and a filter inside the stream are accepted', () => {
     const text = [
       stream('subjects: [orders.>]', 'retention: workqueue'),
@@ -291,6 +342,21 @@ describe('rules between resources of one input', () => {
       doc('Consumer', 'second', ['streamName: ORDERS', 'durableName: second', 'ackPolicy: explicit', 'filterSubjects: [orders.us.>]']),
     ].join('---\n');
     assert.deepEqual(validate(text).errors.map((e) => e.format()), []);
+  });
+
+  test('a filter on a stream that sources a declared stream may use the sourced subjects', () => {
+    const text = [
+      doc('Stream', 'events', ['name: EVENTS', 'subjects: [ev.>]']),
+      doc('Stream', 'agg', ['name: AGG', 'sources: [{name: EVENTS}]']),
+      doc('Consumer', 'agg-a', ['streamName: AGG', 'durableName: a', 'filterSubject: ev.a']),
+      doc('Consumer', 'agg-b', ['streamName: AGG', 'durableName: b', 'filterSubject: other.b']),
+    ].join('---\n');
+    assert.deepEqual(validate(text).errors.map((e) => [e.resource, e.field]), [['Consumer/agg-b', 'spec.filterSubject']]);
+  });
+
+  test('a filter on a stream sourcing an undeclared stream is not checked', () => {
+    const text = [doc('Stream', 'agg', ['name: AGG', 'sources: [{name: ELSEWHERE}]']), doc('Consumer', 'agg-a', ['streamName: AGG', 'durableName: a', 'filterSubject: ev.a'])].join('---\n');
+    assert.deepEqual(validate(text).errors, []);
   });
 
   test('a wider filter that still matches the stream (orders.> on orders.eu.*) is accepted', () => {
@@ -406,6 +472,20 @@ test('every rule has an id, a summary and the server place that enforces it', ()
     }
   }
   assert.ok(ids.size >= 20);
+});
+
+describe('liveSubjectConflicts (for plan, before any write)', () => {
+  test('a declared stream overlapping a live stream of another name is JK1015 at its subject', async () => {
+    const { liveSubjectConflicts } = await import('../../src/manifests/cross.js');
+    const r = validate([stream('subjects: [orders.>]'), doc('KeyValue', 'cfg', ['bucket: cfg'])].join('---\n'));
+    const errors = liveSubjectConflicts(r.resources, [
+      { name: 'ORDERS', subjects: ['orders.>'] }, // the same stream: an update, not a clash
+      { name: 'LEGACY', subjects: ['orders.eu.*'] },
+      { name: 'KV_cfg', subjects: ['$KV.cfg.>'] },
+    ]);
+    assert.deepEqual(errors.map((e) => [e.code, e.resource, e.field, e.at?.line]), [['JK1015', 'Stream/orders', 'spec.subjects.0', 7]]);
+    assert.match(errors[0].message, /overlaps "orders.eu.\*" of the live stream LEGACY/);
+  });
 });
 
 describe('durable sourcing and ackPolicy flow_control (nats-server 2.14)', () => {

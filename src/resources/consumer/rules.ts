@@ -11,8 +11,8 @@ import { isLiteralSubject, isValidSubject } from '../subjects.js';
 import type { ConsumerSpec } from './schema.js';
 
 const MS = 1_000_000;
-/** nats-server validGroupName */
-const GROUP_NAME = /^[a-zA-Z0-9/_=-]{1,16}$/;
+/** nats-server validGroupName (`^[a-zA-Z0-9/_=-]{1,16}$`) without "/", which the NATS client refuses */
+const GROUP_NAME = /^[a-zA-Z0-9_=-]{1,16}$/;
 
 function nanos(d: string | undefined): number {
   if (!d) return 0;
@@ -50,6 +50,9 @@ function pushRules(s: ConsumerSpec): RuleIssue[] {
   const hb = nanos(s.heartbeatInterval);
   if (hb > 0 && hb < 100 * MS) out.push(issue(['heartbeatInterval'], 'JK1005', 'consumer idle heartbeat needs to be >= 100ms', 'set heartbeatInterval to 100ms or more'));
   if (s.flowControl && hb === 0) out.push(issue(['flowControl'], 'JK1009', 'consumer with flow control also needs heartbeats', 'add heartbeatInterval: 5s'));
+  if (s.deliverGroup && (s.flowControl || hb > 0)) {
+    out.push(issue([s.flowControl ? 'flowControl' : 'heartbeatInterval'], 'JK1009', `${s.flowControl ? 'flowControl' : 'heartbeatInterval'} and deliverGroup are mutually exclusive (the NATS client refuses the consumer)`, 'remove deliverGroup, or flowControl and heartbeatInterval'));
+  }
   for (const f of ['maxRequestBatch', 'maxRequestExpires', 'maxRequestMaxBytes'] as const) {
     if (s[f]) out.push(warning(issue([f], 'JK1009', `${f} only applies to pull consumers; deliverSubject makes this a push consumer`, `remove ${f}`)));
   }
@@ -84,7 +87,7 @@ function priorityRules(s: ConsumerSpec): RuleIssue[] {
   const policy = s.priorityPolicy !== '' && s.priorityPolicy !== 'none';
   (s.priorityGroups ?? []).forEach((g, i) => {
     if (!GROUP_NAME.test(g)) {
-      out.push(issue(['priorityGroups', i], 'JK1014', `priority group ${JSON.stringify(g)}: valid priority group name must match A-Z, a-z, 0-9, -_/= and may not exceed 16 characters`, 'use up to 16 letters, digits, "-", "_", "/" or "="'));
+      out.push(issue(['priorityGroups', i], 'JK1014', `priority group ${JSON.stringify(g)}: valid priority group name must match A-Z, a-z, 0-9, -_= and may not exceed 16 characters`, 'use up to 16 letters, digits, "-", "_" or "=" (the NATS client refuses "/")'));
     }
   });
   if (!policy && s.priorityGroups?.length) out.push(warning(issue(['priorityGroups'], 'JK1009', 'priorityGroups are ignored without a priorityPolicy', 'set priorityPolicy (e.g. overflow) or remove priorityGroups')));
@@ -115,9 +118,9 @@ export const consumerRules: readonly Rule[] = [
   rule('description', 'descriptions of at most 4 KiB', 'checkConsumerCfg JSMaxDescriptionLen', (s) => descriptionIssues(s.description)),
   rule('metadata', 'metadata of at most 128 KiB', 'checkConsumerCfg (10135)', (s) => metadataIssues(s.metadata)),
   rule('filters', 'valid filter subjects that do not overlap each other', 'checkConsumerCfg (10138, 10139)', filterRules),
-  rule('push', 'what a push consumer (deliverSubject) cannot have', 'checkConsumerCfg (10079, 10080, 10083, 10108, 10112)', pushRules),
+  rule('push', 'what a push consumer (deliverSubject) cannot have', 'checkConsumerCfg (10079, 10080, 10083, 10108, 10112); nats.js consumers.add (deliver group)', pushRules),
   rule('pull', 'what a pull consumer (no deliverSubject) cannot have', 'checkConsumerCfg (10086, 10088, 10089)', pullRules),
   rule('start', 'start options the deliver policy ignores', 'consumer map (not sent)', startRules),
-  rule('priority', 'priority group names and the fields a priority policy needs', 'checkConsumerCfg (10161, 10162)', priorityRules),
+  rule('priority', 'priority group names and the fields a priority policy needs', 'checkConsumerCfg (10161, 10162)', priorityRules, '2.11.0'),
   rule('flow-control-acks', 'ackPolicy flow_control: push, no ackWait, backoff or maxDeliver, pending acks above 0, a 1s heartbeat', 'checkConsumerCfg (10218-10222)', flowControlAckRules, '2.14.0'),
 ];

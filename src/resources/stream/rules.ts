@@ -7,7 +7,7 @@ import {
   descriptionIssues, issue, metadataIssues, nameIssues, subjectIssues, subjectListIssues, type RuleIssue, type SpecPath,
   type SpecRule,
 } from '../rules.js';
-import { isLiteralSubject, isValidSubject, subjectIsSubsetMatch, subjectsCollide } from '../subjects.js';
+import { isLiteralSubject, isValidSubject, subjectIsSubsetMatch, subjectsCollide, transformProblem } from '../subjects.js';
 import type { StreamSourceSpec } from '../common.js';
 import type { StreamSpec } from './schema.js';
 
@@ -52,6 +52,11 @@ function subjectRules(s: StreamSpec): RuleIssue[] {
     if (subject === '>') {
       if (!s.noAck) out.push(issue(['subjects', i], 'JK1013', 'capturing all subjects requires no-ack to be true', 'list the subjects this stream stores (e.g. orders.>), or set noAck: true'));
       else if (s.replicas !== 1) out.push(issue(['subjects', i], 'JK1009', 'capturing all subjects requires replicas of 1', 'set replicas: 1 or list narrower subjects'));
+      return;
+    }
+    // nats-server before 2.11 refuses any subject inside $JS.API.> (noAck or not); 2.11 allows it with noAck
+    if (subjectIsSubsetMatch(subject, '$JS.API.>')) {
+      out.push(issue(['subjects', i], 'JK1013', `${JSON.stringify(subject)}: subjects overlap with jetstream api`, 'choose subjects outside $JS.API. (nats-server before 2.11 refuses them even with noAck)'));
       return;
     }
     const reserved = s.noAck ? undefined : reservedIssue(subject);
@@ -108,6 +113,7 @@ function mirrorRules(s: StreamSpec): RuleIssue[] {
   if (s.allowMsgSchedules) c('allowMsgSchedules', 'stream mirrors can not also schedule messages', 'remove allowMsgSchedules');
   if (s.allowBatched) c('allowBatched', 'stream mirrors can not also use batch publishing', 'remove allowBatched');
   if (nanos(s.subjectDeleteMarkerTtl) > 0) c('subjectDeleteMarkerTtl', 'subject delete markers forbidden on mirrors', 'remove subjectDeleteMarkerTtl: a mirror follows its origin');
+  if (m.name === s.name && !m.externalApiPrefix && !m.domain) out.push(issue(['mirror', 'name'], 'JK1009', 'detected cycle: a stream cannot mirror itself', 'mirror another stream'));
   if (m.optStartSeq && m.optStartTime) out.push(issue(['mirror', 'optStartTime'], 'JK1009', 'stream mirrors can not have both start seq and start time configured', 'keep optStartSeq or optStartTime'));
   return [...out, ...sourceIssues(['mirror'], m, 'mirror')];
 }
@@ -122,7 +128,11 @@ function sourceIssues(path: SpecPath, src: StreamSourceSpec, what: 'mirror' | 's
   if (src.filterSubject && transforms.length) {
     out.push(issue([...path, 'filterSubject'], 'JK1009', `${what} with multiple subject transforms cannot also have a single subject filter`, 'move the filter into subjectTransforms'));
   }
-  transforms.forEach((t, i) => out.push(...subjectIssues([...path, 'subjectTransforms', i, 'source'], t.source, `${what} transform source`)));
+  transforms.forEach((t, i) => {
+    const before = out.length;
+    out.push(...subjectIssues([...path, 'subjectTransforms', i, 'source'], t.source, `${what} transform source`));
+    if (out.length === before) out.push(...transformIssues([...path, 'subjectTransforms', i, 'dest'], t.source, t.dest, `${what} transform`));
+  });
   const sources = transforms.map((t) => t.source);
   sources.forEach((a, i) => {
     if (sources.some((b, j) => j !== i && isValidSubject(a) && isValidSubject(b) && subjectsCollide(a, b))) {
@@ -168,6 +178,7 @@ function sourcesRules(s: StreamSpec): RuleIssue[] {
   const seen = new Map<string, number>();
   (s.sources ?? []).forEach((src, i) => {
     out.push(...sourceIssues(['sources', i], src, 'source'));
+    if (src.name === s.name && !src.externalApiPrefix && !src.domain) out.push(issue(['sources', i, 'name'], 'JK1009', 'detected cycle: a stream cannot source itself', 'source another stream'));
     const id = JSON.stringify([src.name, src.domain ?? src.externalApiPrefix ?? '', src.filterSubject || '>', src.subjectTransforms ?? [], src.consumer?.name ?? '']);
     const first = seen.get(id);
     if (first !== undefined) out.push(issue(['sources', i], 'JK1009', `duplicate source configuration detected (same as sources[${first}])`, 'remove one of them'));
@@ -176,15 +187,26 @@ function sourcesRules(s: StreamSpec): RuleIssue[] {
   return out;
 }
 
+/** A transform the server cannot build (NewSubjectTransform), at its destination. */
+function transformIssues(path: SpecPath, src: string | undefined, dest: string | undefined, what: string): RuleIssue[] {
+  const problem = transformProblem(src, dest);
+  return problem ? [issue(path, 'JK1013', `${what} from '${src || '>'}' to '${dest}' not valid: ${problem}`, 'keep the wildcards of the source in the destination: orders.*.> -> archive.{{wildcard(1)}}.>')] : [];
+}
+
 function transformRules(s: StreamSpec): RuleIssue[] {
-  const out = subjectIssues(['subjectTransform', 'source'], s.subjectTransform?.source, 'stream transform source');
+  const t = s.subjectTransform;
+  const out = subjectIssues(['subjectTransform', 'source'], t?.source, 'stream transform source');
+  if (t && !out.length) out.push(...transformIssues(['subjectTransform', 'dest'], t.source, t.dest, 'stream transform'));
   const r = s.republish;
   if (!r) return out;
-  out.push(...subjectIssues(['republish', 'source'], r.source, 'republish source'));
+  const sourceIssues = subjectIssues(['republish', 'source'], r.source, 'republish source');
+  out.push(...sourceIssues);
   const dest = r.destination.replace(/\{\{[^}]*\}\}/g, 'x');
   if (!isValidSubject(dest)) out.push(issue(['republish', 'destination'], 'JK1013', `republish destination ${JSON.stringify(r.destination)} is not a valid subject`, 'write tokens separated by single dots'));
   else if ((s.subjects ?? []).some((subj) => isValidSubject(subj) && subjectsCollide(r.destination, subj))) {
     out.push(issue(['republish', 'destination'], 'JK1009', 'stream configuration for republish destination forms a cycle', 'republish to subjects this stream does not store'));
+  } else if (!sourceIssues.length) {
+    out.push(...transformIssues(['republish', 'destination'], r.source, r.destination, 'stream configuration for republish with transform'));
   }
   return out;
 }
@@ -193,9 +215,9 @@ export const streamRules: readonly Rule[] = [
   rule('name', 'stream names: no whitespace, ".", "*", ">", "\\", "/", control characters; at most 255 bytes', 'checkStreamCfg isValidAssetName, JSMaxNameLen', (s) => nameIssues(['name'], s.name, 'stream name')),
   rule('description', 'descriptions of at most 4 KiB', 'checkStreamCfg JSMaxDescriptionLen', (s) => descriptionIssues(s.description)),
   rule('metadata', 'metadata of at most 128 KiB', 'checkStreamCfg JSMaxMetadataLen', (s) => metadataIssues(s.metadata)),
-  rule('subjects', 'valid, distinct, non-overlapping subjects; ">" and reserved spaces only with noAck', 'checkStreamCfg (10052)', subjectRules),
+  rule('subjects', 'valid, distinct, non-overlapping subjects; ">" and the $JS., $JSC., $NRG., $SYS. spaces only with noAck (2.11+; before, only $JS.API.> was refused, always)', 'checkStreamCfg (10052)', subjectRules),
   rule('limits', 'maxAge >= 100ms, duplicateWindow in [100ms, maxAge], maxMsgSize an int32, delete marker TTL >= 1s', 'checkStreamCfg (10052)', limitRules),
-  rule('features', 'counters, schedules, async persistence and mirror direct exclude some settings', 'checkStreamCfg, jsStreamCreateRequest (10052)', featureRules),
+  rule('features', 'counters (2.12+), schedules (2.12+), async persistence (2.12+) and mirror direct exclude some settings', 'checkStreamCfg, jsStreamCreateRequest (10052)', featureRules),
   rule('mirror', 'what a mirror cannot have, and a valid origin', 'checkStreamCfg (10143, 10173, 10198, 10186, 10142, 10150-10154, 10209, 10213)', mirrorRules),
   rule('sources', 'valid, distinct sources', 'checkStreamCfg (10140, 10141, 10144-10147, 10215)', sourcesRules),
   rule('transforms', 'valid transform and republish subjects; republish must not feed the stream', 'checkStreamCfg (10155, 10052)', transformRules),
