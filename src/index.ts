@@ -7,9 +7,11 @@
  *
  * The steps one by one: JetStreamAdmin.connect, admin.readLive() or readTargets(), plan(), applyPlan().
  */
-export { JkError, JkErrors, catalogue, type ErrorCode, type SourcePosition } from './errors.js';
+export { JkError, JkErrors, catalogue, escapeControl, type ErrorCode, type SourcePosition } from './errors.js';
 export { loadManifests, parseManifests, type ManifestDocument } from './manifests/load.js';
-export { validateDocuments, type Resource, type ValidationResult } from './manifests/validate.js';
+export { LIMITS } from './manifests/limits.js';
+export { liveSubjectConflicts } from './manifests/cross.js';
+export { validateDocuments, type Resource, type ValidationResult, type ValidateOptions } from './manifests/validate.js';
 export { exportManifests, type Manifest } from './manifests/export.js';
 export {
   plan, planResource, diffConfigs, summarize, hasChanges, defaultPruneLimit, type Plan, type Change, type FieldChange, type LiveState, type Action, type PruneGuard,

@@ -18,6 +18,8 @@ export function planCommand(program: Command): void {
       const result = await runReconcile(o, opts, 'plan', loggerOf(c));
       const out = plansOutput(result.groups, (p) => renderPlanText(p, { verbose: opts.verbose }));
       emit(o, out.json, () => out.text);
+      // apply refuses these before its first write (the server would refuse the create)
+      for (const e of result.groups.flatMap((g) => g.conflicts)) process.stderr.write(`warning: ${e.format()}\n`);
       return opts.detailedExitcode && result.groups.some((g) => g.plan && hasChanges(g.plan)) ? 2 : 0;
     }));
 }

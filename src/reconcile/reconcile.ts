@@ -5,6 +5,7 @@
  */
 import { applyPlan, outcomeOk, preflight, refusalErrors, type ApplyEvent, type Outcome } from '../apply/apply.js';
 import { JkError } from '../errors.js';
+import { liveSubjectConflicts } from '../manifests/cross.js';
 import type { Resource } from '../manifests/validate.js';
 import { JetStreamAdmin, type LiveSnapshot } from '../nats/admin.js';
 import { describeSettings, type ConnectionSettings } from '../nats/settings.js';
@@ -62,6 +63,8 @@ export interface GroupResult {
   writes: number;
   /** set when the group could not be read (connect, list): its resources were not reconciled */
   error?: JkError;
+  /** declared streams whose subjects overlap a live stream (found when the whole account was read): the server would refuse them */
+  conflicts: JkError[];
 }
 
 export interface ReconcileResult {
@@ -91,7 +94,7 @@ export async function reconcile(input: ReconcileInput): Promise<ReconcileResult>
     await Promise.all(groups.map(async (g) => { prepared.push(await prepare(g, input)); }));
     prepared.sort((a, b) => groups.indexOf(a.group) - groups.indexOf(b.group));
     const refused = input.mode === 'apply' && (input.preflight ?? 'all-or-nothing') === 'all-or-nothing'
-      ? prepared.flatMap((p) => (p.result.plan ? refusalErrors(p.result.plan, { allowReplace: !!input.allowReplace }) : []))
+      ? prepared.flatMap((p) => [...p.result.conflicts, ...(p.result.plan ? refusalErrors(p.result.plan, { allowReplace: !!input.allowReplace }) : [])])
       : [];
     if (input.mode === 'apply' && !refused.length) {
       for (const p of prepared) await applyGroup(p, input);
@@ -126,12 +129,14 @@ function selected(input: ReconcileInput): readonly Resource[] {
 async function prepare(group: ConnectionGroup, input: ReconcileInput): Promise<Prepared> {
   const connection = describeSettings(group.settings);
   const emit = (phase: 'connect' | 'read' | 'plan') => input.onEvent?.({ type: 'group', connection, phase });
-  const out: Prepared = { group, result: { connection, settings: group.settings, outcomes: [], statuses: [], writes: 0 } };
+  const out: Prepared = { group, result: { connection, settings: group.settings, outcomes: [], statuses: [], writes: 0, conflicts: [] } };
   try {
     emit('connect');
     out.admin = await (input.connect ?? JetStreamAdmin.connect)(group.settings);
     emit('read');
-    out.live = await readFor(out.admin, group.resources, input);
+    const read = await readFor(out.admin, group.resources, input);
+    out.live = read.live;
+    if (read.whole) out.result.conflicts = liveSubjectConflicts(group.resources, read.live.streams.map((x) => ({ name: String(x.config.name), subjects: x.config.subjects as string[] | undefined })));
     emit('plan');
     const p = plan(group.resources, out.live, { owner: input.owner, prune: !!input.prune, pruneMax: input.pruneMax, declared: input.resources });
     out.result.plan = p;
@@ -149,15 +154,17 @@ function plannedOutcomes(p: Plan, allowReplace: boolean): Outcome[] {
   return p.changes.map((c) => known.get(c) ?? { key: c.key, action: c.action, result: 'planned' });
 }
 
-function readFor(admin: JetStreamAdmin, resources: readonly Resource[], input: ReconcileInput): Promise<LiveSnapshot> {
+/** Live state for the group: the whole account, or only the declared targets; `whole` says which. */
+async function readFor(admin: JetStreamAdmin, resources: readonly Resource[], input: ReconcileInput): Promise<{ live: LiveSnapshot; whole: boolean }> {
   const targets = resources.flatMap((r) => (r.target ? [r.target] : []));
   const mode = input.read ?? 'auto';
   const byTargets = mode === 'targets' || (mode === 'auto' && !input.prune && targets.length <= TARGETS_MAX);
-  if (!byTargets) return admin.readLive({ concurrency: input.concurrency });
-  return admin.readTargets({
+  if (!byTargets) return { live: await admin.readLive({ concurrency: input.concurrency }), whole: true };
+  const live = await admin.readTargets({
     streams: targets.map((t) => t.stream),
     consumers: targets.flatMap((t) => (t.type === 'consumer' ? [{ stream: t.stream, name: t.consumer }] : [])),
   }, { concurrency: input.concurrency });
+  return { live, whole: false };
 }
 
 async function applyGroup(p: Prepared, input: ReconcileInput): Promise<void> {

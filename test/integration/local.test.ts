@@ -217,11 +217,11 @@ describe(`local cluster (nats-server ${version} at ${bin})`, () => {
       assert.ok(err.message.includes(join(empty, 'bin', 'nats-server')), err.message);
       assert.ok(err.message.includes('PATH'), err.message);
       assert.match(err.fix ?? '', /install-nats\.mjs/);
-      assert.match(err.fix ?? '', /--nats-server/);
+      assert.match(err.fix ?? '', /`natsServer`/);
       return true;
     });
     const missing = join(empty, 'no-such-nats-server');
-    assert.throws(() => findNatsServer({ explicit: missing, cacheDir: empty }), isJk('JK4001', /--nats-server/));
+    assert.throws(() => findNatsServer({ explicit: missing, cacheDir: empty }), isJk('JK4001', /`natsServer`/));
     assert.throws(() => findNatsServer({ envPath: missing, cacheDir: empty }), isJk('JK4001', /JETKEEPER_NATS_SERVER/));
     await assert.rejects(startCluster({ servers: 1, dir: join(empty, 'c'), bin: missing }), isJk('JK4001'));
     // the lookup order: explicit beats env beats cache beats PATH
