@@ -16,6 +16,7 @@ export {
 } from './plan/plan.js';
 export { renderPlanText, planToJson } from './plan/render.js';
 export { resourceStatuses, type ResourceStatus } from './plan/status.js';
+export { accountRow, consumerRows, streamRows, type InventoryInput, type Row } from './plan/inventory.js';
 export { applyPlan, checkAllowed, type ApplyOptions, type ApplyResult, type Outcome, type RefusalReason } from './apply/apply.js';
 export {
   reconcile, type ReconcileInput, type ReconcileResult, type ReconcileEvent, type GroupResult,
