@@ -13,6 +13,7 @@ export { validateDocuments, type Resource, type ValidationResult } from './manif
 export { exportManifests, type Manifest } from './manifests/export.js';
 export {
   plan, planResource, diffConfigs, summarize, hasChanges, defaultPruneLimit, type Plan, type Change, type FieldChange, type LiveState, type Action, type PruneGuard,
+  type ResourcePlanOptions,
 } from './plan/plan.js';
 export { renderPlanText, planToJson } from './plan/render.js';
 export { resourceStatuses, type ResourceStatus } from './plan/status.js';
