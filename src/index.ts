@@ -15,9 +15,11 @@ export { validateDocuments, type Resource, type ValidationResult, type ValidateO
 export { exportManifests, type Manifest } from './manifests/export.js';
 export {
   plan, planResource, diffConfigs, summarize, hasChanges, defaultPruneLimit, type Plan, type Change, type FieldChange, type LiveState, type Action, type PruneGuard,
+  type ResourcePlanOptions,
 } from './plan/plan.js';
 export { renderPlanText, planToJson } from './plan/render.js';
 export { resourceStatuses, type ResourceStatus } from './plan/status.js';
+export { accountRow, consumerRows, streamRows, type InventoryInput, type Row } from './plan/inventory.js';
 export { applyPlan, checkAllowed, type ApplyOptions, type ApplyResult, type Outcome, type RefusalReason } from './apply/apply.js';
 export {
   reconcile, type ReconcileInput, type ReconcileResult, type ReconcileEvent, type GroupResult,

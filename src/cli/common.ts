@@ -232,3 +232,30 @@ export function reportError(e: unknown, output: OutputFormat): number {
   else process.stderr.write(shown.map((x) => `error: ${x.format()}`).join('\n') + '\n');
   return errors[0].exitCode;
 }
+
+/** One line of progress on stderr, redrawn every 500 ms, only when stderr is a TTY. */
+export function progressLine(render: () => string): { stop(): void } {
+  if (!process.stderr.isTTY) return { stop() {} };
+  const timer = setInterval(() => process.stderr.write(`\r\x1b[K${withFlagNames(render())}`), 500);
+  return {
+    stop() {
+      clearInterval(timer);
+      process.stderr.write('\r\x1b[K');
+    },
+  };
+}
+
+/** Runs `body` with a signal that aborts on the first of `signals` (then `onInterrupt` runs). */
+export async function untilInterrupted<T>(signals: readonly NodeJS.Signals[], body: (signal: AbortSignal) => Promise<T>, onInterrupt?: () => void): Promise<T> {
+  const ac = new AbortController();
+  const onSignal = () => {
+    onInterrupt?.();
+    ac.abort();
+  };
+  for (const s of signals) process.once(s, onSignal);
+  try {
+    return await body(ac.signal);
+  } finally {
+    for (const s of signals) process.removeListener(s, onSignal);
+  }
+}

@@ -1,31 +1,9 @@
 /** `jetkeeper drill kill-server`: a failure drill against a local cluster (see src/lab/drill.ts). */
 import type { Command } from 'commander';
-import { JkError } from '../errors.js';
 import { openCluster } from '../local/cluster.js';
 import { formatDrillReport, runKillServerDrill } from '../lab/drill.js';
-import { parseDuration } from '../resources/duration.js';
 import { action, emit, globalOptions, localClusterDir } from './common.js';
-
-/** A Go duration flag (`20s`, `1m30s`) in milliseconds; JK1012 when it is not one. */
-export function durationFlag(name: string, value: string, min = 0): number {
-  const d = parseDuration(value);
-  if ('error' in d || d.ns / 1e6 < min) {
-    throw new JkError('JK1012', {
-      message: `--${name} ${JSON.stringify(value)}: ${'error' in d ? d.error : `must be at least ${min}ms`}`,
-      fix: `pass a Go duration such as --${name} 20s`,
-    });
-  }
-  return d.ns / 1e6;
-}
-
-/** An integer flag >= min; JK1012 when it is not one. */
-export function intFlag(name: string, value: string, min = 0): number {
-  const n = Number(value);
-  if (!Number.isInteger(n) || n < min) {
-    throw new JkError('JK1012', { message: `--${name} must be an integer >= ${min}, not ${JSON.stringify(value)}`, fix: `pass e.g. --${name} ${Math.max(min, 1)}` });
-  }
-  return n;
-}
+import { durationFlag, intFlag } from './flags.js';
 
 interface KillServerFlags {
   target: string;

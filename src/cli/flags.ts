@@ -3,6 +3,7 @@
  * on the command line the user typed a flag, so the CLI puts the flag in their place.
  */
 import { JkError, JkErrors } from '../errors.js';
+import { parseDuration } from '../resources/duration.js';
 
 /** Library option -> the flag that sets it. */
 export const OPTION_FLAGS: Readonly<Record<string, string>> = {
@@ -29,6 +30,8 @@ export const OPTION_FLAGS: Readonly<Record<string, string>> = {
   user: '--user',
   server: '--server',
   context: '--context',
+  subject: '--subject',
+  js: '--js',
 };
 
 /** `text` with every backticked option name replaced by its flag. */
@@ -59,4 +62,25 @@ export function errorForCli(e: unknown): unknown {
   if (e instanceof JkErrors) return new JkErrors(e.errors.map(errorWithFlags));
   if (e instanceof JkError) return errorWithFlags(e);
   return e;
+}
+
+/** A Go duration flag (`20s`, `1m30s`) in milliseconds; JK1012 when it is not one. */
+export function durationFlag(name: string, value: string, min = 0): number {
+  const d = parseDuration(value);
+  if ('error' in d || d.ns / 1e6 < min) {
+    throw new JkError('JK1012', {
+      message: `--${name} ${JSON.stringify(value)}: ${'error' in d ? d.error : `must be at least ${min}ms`}`,
+      fix: `pass a Go duration such as --${name} 20s`,
+    });
+  }
+  return d.ns / 1e6;
+}
+
+/** An integer flag >= min; JK1012 when it is not one. */
+export function intFlag(name: string, value: string, min = 0): number {
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < min) {
+    throw new JkError('JK1012', { message: `--${name} must be an integer >= ${min}, not ${JSON.stringify(value)}`, fix: `pass e.g. --${name} ${Math.max(min, 1)}` });
+  }
+  return n;
 }

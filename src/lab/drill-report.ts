@@ -169,24 +169,26 @@ function longestGap(times: readonly number[]): number {
   return gap;
 }
 
+const NO_PUBLISHES: PublishStats = { attempted: 0, acked: 0, failed: 0, retried: 0, duplicateAcks: 0, errors: {}, elapsedMs: 0 };
+
 /** The publish section: counts, latency, acks while down and after the restart. */
 function publishSection(f: DrillFacts): KillServerDrillReport['publish'] {
   const { t } = f;
-  const pub = f.publisher;
-  const ackTimes = pub?.ackTimes ?? [];
+  const stats = f.publisher?.stats ?? NO_PUBLISHES;
+  const ackTimes = f.publisher?.ackTimes ?? [];
   const elapsed = t.publishEnd && t.t0 ? t.publishEnd - t.t0 : 0;
   return {
-    attempted: pub?.stats.attempted ?? 0,
-    acked: pub?.stats.acked ?? 0,
-    failed: pub?.stats.failed ?? 0,
-    retried: pub?.stats.retried ?? 0,
-    duplicate_acks: pub?.stats.duplicateAcks ?? 0,
-    errors: { ...(pub?.stats.errors ?? {}) },
-    latency_ms: pub?.latencyMs ?? NO_LATENCY,
+    attempted: stats.attempted,
+    acked: stats.acked,
+    failed: stats.failed,
+    retried: stats.retried,
+    duplicate_acks: stats.duplicateAcks,
+    errors: { ...stats.errors },
+    latency_ms: f.publisher?.latencyMs ?? NO_LATENCY,
     longest_ack_gap_ms: round(longestGap(ackTimes)),
     acked_while_down: t.kill ? ackTimes.filter((x) => x > t.kill + 500 && x < t.restart).length : 0,
     acked_after_restart: t.restarted ? ackTimes.filter((x) => x >= t.restarted).length : 0,
-    rate_achieved: elapsed > 0 ? Math.round(((pub?.stats.acked ?? 0) * 1000) / elapsed) : 0,
+    rate_achieved: elapsed > 0 ? Math.round((stats.acked * 1000) / elapsed) : 0,
   };
 }
 
@@ -213,31 +215,62 @@ function actionSection(f: DrillFacts): KillServerDrillReport['action'] {
   };
 }
 
-/** The messages and consumer sections: what was acked against what the stream holds and the consumer got. */
-function messageSections(f: DrillFacts): Pick<KillServerDrillReport, 'messages' | 'consumer'> {
+/** The messages section: what was acked against what the stream holds. */
+function messagesSection(f: DrillFacts): KillServerDrillReport['messages'] {
   const acked = f.publisher?.acked;
   const inStream = f.readback?.ids;
   const missing = acked && inStream ? acked.missingFrom(inStream) : { count: null, sample: [] as number[] };
+  return {
+    in_stream: f.readback?.messages ?? 0,
+    acked_missing: missing.count,
+    acked_missing_sample: missing.sample.map((i) => `${f.stream.idPrefix}${i}`),
+    duplicates_in_stream: inStream?.extra ?? 0,
+    stored_not_acked: acked && inStream ? inStream.missingFrom(acked).count : 0,
+    readback_complete: !!f.readback?.complete,
+  };
+}
+
+/** The consumer section: what was acked against what the consumer got. */
+function consumerSection(f: DrillFacts): KillServerDrillReport['consumer'] {
+  const acked = f.publisher?.acked;
   const c = f.consumer;
   return {
-    messages: {
-      in_stream: f.readback?.messages ?? 0,
-      acked_missing: missing.count,
-      acked_missing_sample: missing.sample.map((i) => `${f.stream.idPrefix}${i}`),
-      duplicates_in_stream: inStream?.extra ?? 0,
-      stored_not_acked: acked && inStream ? inStream.missingFrom(acked).count : 0,
-      readback_complete: !!f.readback?.complete,
-    },
-    consumer: {
-      deliveries: c?.deliveries ?? 0,
-      unique: c?.delivered.distinct ?? 0,
-      redelivered: c?.redelivered ?? 0,
-      acked_never_delivered: acked && c ? acked.missingFrom(c.delivered).count : 0,
-      drained: f.drained,
-      restarts: c?.restarts ?? 0,
-      resubscribed: f.resubscribed,
-      notifications: { ...(c?.notifications ?? {}) },
-    },
+    deliveries: c?.deliveries ?? 0,
+    unique: c?.delivered.distinct ?? 0,
+    redelivered: c?.redelivered ?? 0,
+    acked_never_delivered: acked && c ? acked.missingFrom(c.delivered).count : 0,
+    drained: f.drained,
+    restarts: c?.restarts ?? 0,
+    resubscribed: f.resubscribed,
+    notifications: { ...(c?.notifications ?? {}) },
+  };
+}
+
+/** ms since publishing started; null for what did not happen (0 or null). */
+function sinceStart(t: DrillTimeline, x: number | null): number | null {
+  return x === null || x === 0 ? null : round(x - t.t0);
+}
+
+/** The timeline section: each phase in ms since publishing started. */
+function timelineSection(f: DrillFacts): KillServerDrillReport['timeline_ms'] {
+  const { t } = f;
+  return {
+    kill: sinceStart(t, t.kill) ?? 0, restart: sinceStart(t, t.restart) ?? 0, restarted: sinceStart(t, t.restarted) ?? 0,
+    leader_back: sinceStart(t, t.leaderBack), replicas_current: sinceStart(t, t.current), publish_end: sinceStart(t, t.publishEnd) ?? 0, end: round(f.end - t.t0),
+  };
+}
+
+/** The leader section: who led before and after, how long no one did, when a leader came back. */
+function leaderSection(f: DrillFacts): KillServerDrillReport['leader'] {
+  const { t } = f;
+  const back = t.kill ? firstLeaderAfter(f.samples, t.kill) : undefined;
+  const backAfterRestart = t.restarted ? firstLeaderAfter(f.samples, t.restart) : undefined;
+  return {
+    before: f.leaderBefore,
+    after: f.samples[f.samples.length - 1]?.leader ?? null,
+    leaderless_ms: t.t0 ? round(leaderlessMs(f.samples, t.t0, f.end)) : 0,
+    back_after_kill_ms: back ? round(back.t - t.kill) : null,
+    back_after_restart_ms: backAfterRestart ? round(Math.max(0, backAfterRestart.t - t.restarted)) : null,
   };
 }
 
@@ -245,16 +278,13 @@ function messageSections(f: DrillFacts): Pick<KillServerDrillReport, 'messages' 
 export function buildDrillReport(f: DrillFacts): KillServerDrillReport {
   const { t, settings: s } = f;
   const publish = publishSection(f);
-  const { messages, consumer } = messageSections(f);
-  const back = t.kill ? firstLeaderAfter(f.samples, t.kill) : undefined;
-  const backAfterRestart = t.restarted ? firstLeaderAfter(f.samples, t.restart) : undefined;
+  const messages = messagesSection(f);
   const quorumRegained = !!t.leaderBack && publish.acked_after_restart > 0;
   const invariants = {
     no_acked_missing: !f.error && messages.readback_complete && messages.acked_missing === 0,
     quorum_regained: quorumRegained,
     replicas_current: t.current !== null && f.viewsAgree,
   };
-  const rel = (x: number | null): number | null => (x === null || x === 0 ? null : round(x - t.t0));
   return {
     drill: 'kill-server',
     ok: invariants.no_acked_missing && invariants.quorum_regained && invariants.replicas_current && f.cleanup.servers_restored,
@@ -262,18 +292,9 @@ export function buildDrillReport(f: DrillFacts): KillServerDrillReport {
     stream: { name: f.stream.name, subject: f.stream.subject, replicas: 3, storage: 'file' },
     config: { target: s.target, count: s.count, partition: s.partition, duration_ms: s.durationMs, rate: s.rate, down_ms: s.downMs, size: s.size, retry_budget_ms: s.retryBudgetMs },
     action: actionSection(f),
-    timeline_ms: {
-      kill: rel(t.kill) ?? 0, restart: rel(t.restart) ?? 0, restarted: rel(t.restarted) ?? 0,
-      leader_back: rel(t.leaderBack), replicas_current: rel(t.current), publish_end: rel(t.publishEnd) ?? 0, end: round(f.end - t.t0),
-    },
+    timeline_ms: timelineSection(f),
     publish,
-    leader: {
-      before: f.leaderBefore,
-      after: f.samples[f.samples.length - 1]?.leader ?? null,
-      leaderless_ms: t.t0 ? round(leaderlessMs(f.samples, t.t0, f.end)) : 0,
-      back_after_kill_ms: back ? round(back.t - t.kill) : null,
-      back_after_restart_ms: backAfterRestart ? round(Math.max(0, backAfterRestart.t - t.restarted)) : null,
-    },
+    leader: leaderSection(f),
     quorum: {
       expected_lost: f.targets.filter((n) => f.peers.includes(n)).length >= 2,
       lost_while_down: !!t.kill && publish.acked_while_down === 0,
@@ -282,7 +303,7 @@ export function buildDrillReport(f: DrillFacts): KillServerDrillReport {
     },
     replicas: { current_after_restart_ms: t.current !== null ? round(t.current - t.restarted) : null, views_agree: f.viewsAgree, last_seq_by_server: f.lastSeqByServer },
     messages,
-    consumer,
+    consumer: consumerSection(f),
     cleanup: f.cleanup,
     invariants,
     error: f.error,
@@ -294,38 +315,80 @@ const fmtProbes = (p: Record<string, Record<string, number>>): string =>
   Object.entries(p).filter(([, m]) => Object.keys(m).length).map(([api, m]) => `${api.replace('_', ' ')} ${kv(m)}`).join('; ') || 'none';
 const kv = (m: Record<string, number>): string => Object.entries(m).map(([k, v]) => `${k === 'no_responders' ? '503 no responders' : k.replace(/^api_/, 'API ')} ×${v}`).join(', ') || 'none';
 
+/** How each way of taking servers down is told. */
+const METHOD_WORDS: Record<KillServerDrillReport['action']['method'], { what: string; down: string; up: string; cut: string; theRestart: string }> = {
+  network: { what: 'network partition (netns veth down, then up)', down: 'cut off', up: 'healed', cut: 'partition', theRestart: 'healing' },
+  SIGSTOP: { what: 'SIGSTOP/SIGCONT (partition simulated with SIGSTOP)', down: 'stopped', up: 'continued', cut: 'stop', theRestart: 'the restart' },
+  SIGKILL: { what: 'SIGKILL + restart', down: 'killed', up: 'restarted', cut: 'kill', theRestart: 'the restart' },
+};
+
+function headLine(r: KillServerDrillReport): string {
+  const a = r.action;
+  const leader = a.killed_leader ? `, stream leader ${a.leader_before} among them` : a.leader_before ? `; stream leader was ${a.leader_before}` : '';
+  return `drill kill-server: ${METHOD_WORDS[a.method].what} of ${a.targets.join(', ') || '-'} (${a.targets.length} of ${r.cluster.servers.length}${leader}) on nats-server ${r.cluster.version}`;
+}
+
+function leaderLine(r: KillServerDrillReport): string {
+  const l = r.leader;
+  if (!r.action.killed_leader && l.leaderless_ms === 0 && l.after === l.before) return `  stream leader: ${l.before ?? '?'} kept throughout (it was not taken down)`;
+  return `  stream leader: ${l.before ?? '?'} → ${l.after ?? 'none'}; no leader (with quorum) for ${s1(l.leaderless_ms)} in total; back ${s1(l.back_after_kill_ms)} after the ${METHOD_WORDS[r.action.method].cut}`;
+}
+
+function quorumLine(r: KillServerDrillReport): string {
+  const { quorum: q, publish: p } = r;
+  const theRestart = METHOD_WORDS[r.action.method].theRestart;
+  const probes = `API probes: ${fmtProbes(q.probes_while_down)}`;
+  if (q.expected_lost) {
+    const down = q.lost_while_down ? 'no quorum while down' : 'UNEXPECTED: publishes were acked while a majority was down';
+    const after = q.regained ? `regained after ${theRestart} (leader back ${s1(r.leader.back_after_restart_ms)} after it, ${p.acked_after_restart} acked since)` : 'NOT regained';
+    return `  quorum: ${down} (${p.acked_while_down} acked while down; ${probes}); ${after}`;
+  }
+  return `  quorum: kept (${p.acked_while_down} acked while down; ${probes}); ${q.regained ? `${p.acked_after_restart} acked after ${theRestart}` : `NOT regained after ${theRestart}`}`;
+}
+
+function replicasLine(r: KillServerDrillReport): string {
+  const x = r.replicas;
+  const current = x.current_after_restart_ms !== null ? `current ${s1(x.current_after_restart_ms)} after ${METHOD_WORDS[r.action.method].theRestart}` : 'NOT current';
+  const seqs = Object.entries(x.last_seq_by_server).map(([k, v]) => `${k}=${v ?? '?'}`).join(' ');
+  return `  replicas: ${current}; each server's own /jsz ${x.views_agree ? 'agrees' : 'DISAGREES'} (last seq ${seqs})`;
+}
+
+function messagesLine(r: KillServerDrillReport): string {
+  const m = r.messages;
+  const sample = m.acked_missing_sample.length ? ` (${m.acked_missing_sample.slice(0, 5).join(', ')}…)` : '';
+  return `  messages: ${m.in_stream} in the stream${m.readback_complete ? '' : ' (readback INCOMPLETE)'}; acked missing: ${m.acked_missing ?? 'not checked'}${sample}; ` +
+    `duplicates: ${m.duplicates_in_stream}; stored but not acked: ${m.stored_not_acked}`;
+}
+
+function resultLine(r: KillServerDrillReport): string {
+  const inv = r.invariants;
+  const verdict = r.ok ? 'PASS' : r.error?.startsWith('interrupted') ? 'INTERRUPTED' : 'FAIL';
+  const yes = (b: boolean) => (b ? 'yes' : 'NO');
+  return `result: ${verdict} (acked missing 0: ${yes(inv.no_acked_missing)}; quorum regained: ${yes(inv.quorum_regained)}; replicas current: ${yes(inv.replicas_current)})`;
+}
+
 /** The report as text. */
 export function formatDrillReport(r: KillServerDrillReport): string {
   const a = r.action;
   const p = r.publish;
   const l = p.latency_ms;
-  const what =
-    a.method === 'network' ? 'network partition (netns veth down, then up)' : a.method === 'SIGSTOP' ? 'SIGSTOP/SIGCONT (partition simulated with SIGSTOP)' : 'SIGKILL + restart';
-  const [downWord, upWord, cutWord] =
-    a.method === 'network' ? ['cut off', 'healed', 'partition'] : a.method === 'SIGSTOP' ? ['stopped', 'continued', 'stop'] : ['killed', 'restarted', 'kill'];
-  const theRestart = a.method === 'network' ? 'healing' : 'the restart';
+  const words = METHOD_WORDS[a.method];
+  const c = r.consumer;
   const lines = [
-    `drill kill-server: ${what} of ${a.targets.join(', ') || '-'} (${a.targets.length} of ${r.cluster.servers.length}${a.killed_leader ? `, stream leader ${a.leader_before} among them` : a.leader_before ? `; stream leader was ${a.leader_before}` : ''}) on nats-server ${r.cluster.version}`,
+    headLine(r),
     `  stream ${r.stream.name} R${r.stream.replicas} file; ${r.config.rate || 'max'} msgs/s for ${s1(r.config.duration_ms)}, down for ${s1(r.config.down_ms)}; clients on ${a.clients_on.join(', ')}`,
     ...(a.partition ? [`  partition: ${a.partition}${a.method === 'SIGSTOP' ? '; `jetkeeper up --netns` starts a cluster whose network a drill can cut' : ''}`] : []),
-    `  timeline: ${downWord} at ${s1(r.timeline_ms.kill)}, ${upWord} at ${s1(r.timeline_ms.restart)} (ready at ${s1(r.timeline_ms.restarted)}), publishing until ${s1(r.timeline_ms.publish_end)}`,
+    `  timeline: ${words.down} at ${s1(r.timeline_ms.kill)}, ${words.up} at ${s1(r.timeline_ms.restart)} (ready at ${s1(r.timeline_ms.restarted)}), publishing until ${s1(r.timeline_ms.publish_end)}`,
     `  publishes: ${p.attempted} attempted, ${p.acked} acked, ${p.failed} failed (gave up after ${s1(r.config.retry_budget_ms)} of retries with the same message ID); ${p.retried} retries; failed attempts: ${kv(p.errors)}`,
     `  publish latency: p50 ${l.p50}ms  p90 ${l.p90}ms  p99 ${l.p99}ms  p99.9 ${l.p999}ms  max ${l.max}ms; longest gap between acks ${s1(p.longest_ack_gap_ms)}; ${p.rate_achieved} acked/s`,
-    !a.killed_leader && r.leader.leaderless_ms === 0 && r.leader.after === r.leader.before
-      ? `  stream leader: ${r.leader.before ?? '?'} kept throughout (it was not taken down)`
-      : `  stream leader: ${r.leader.before ?? '?'} → ${r.leader.after ?? 'none'}; no leader (with quorum) for ${s1(r.leader.leaderless_ms)} in total; back ${s1(r.leader.back_after_kill_ms)} after the ${cutWord}`,
-    r.quorum.expected_lost
-      ? `  quorum: ${r.quorum.lost_while_down ? 'no quorum while down' : 'UNEXPECTED: publishes were acked while a majority was down'} (${p.acked_while_down} acked while down; API probes: ${fmtProbes(r.quorum.probes_while_down)}); ${r.quorum.regained ? `regained after ${theRestart} (leader back ${s1(r.leader.back_after_restart_ms)} after it, ${p.acked_after_restart} acked since)` : 'NOT regained'}`
-      : `  quorum: kept (${p.acked_while_down} acked while down; API probes: ${fmtProbes(r.quorum.probes_while_down)}); ${r.quorum.regained ? `${p.acked_after_restart} acked after ${theRestart}` : `NOT regained after ${theRestart}`}`,
-    `  replicas: ${r.replicas.current_after_restart_ms !== null ? `current ${s1(r.replicas.current_after_restart_ms)} after ${theRestart}` : 'NOT current'}; each server's own /jsz ${r.replicas.views_agree ? 'agrees' : 'DISAGREES'} (last seq ${Object.entries(r.replicas.last_seq_by_server).map(([k, v]) => `${k}=${v ?? '?'}`).join(' ')})`,
-    `  messages: ${r.messages.in_stream} in the stream${r.messages.readback_complete ? '' : ' (readback INCOMPLETE)'}; acked missing: ${r.messages.acked_missing ?? 'not checked'}${r.messages.acked_missing_sample.length ? ` (${r.messages.acked_missing_sample.slice(0, 5).join(', ')}…)` : ''}; duplicates: ${r.messages.duplicates_in_stream}; stored but not acked: ${r.messages.stored_not_acked}`,
-    `  consumer: ${r.consumer.deliveries} deliveries (${r.consumer.unique} distinct, ${r.consumer.redelivered} redelivered); acked never delivered: ${r.consumer.acked_never_delivered}${r.consumer.drained ? '' : ' (not drained)'}`,
+    leaderLine(r),
+    quorumLine(r),
+    replicasLine(r),
+    messagesLine(r),
+    `  consumer: ${c.deliveries} deliveries (${c.unique} distinct, ${c.redelivered} redelivered); acked never delivered: ${c.acked_never_delivered}${c.drained ? '' : ' (not drained)'}`,
     `  cleanup: stream ${r.cleanup.stream_deleted ? 'deleted' : 'NOT deleted'}; servers ${r.cleanup.servers_restored ? 'all running' : 'NOT all restored'}${r.cleanup.error ? ` (${r.cleanup.error})` : ''}`,
   ];
   if (r.error) lines.push(`  error: ${r.error}`);
-  const inv = r.invariants;
-  lines.push(
-    `result: ${r.ok ? 'PASS' : r.error?.startsWith('interrupted') ? 'INTERRUPTED' : 'FAIL'} (acked missing 0: ${inv.no_acked_missing ? 'yes' : 'NO'}; quorum regained: ${inv.quorum_regained ? 'yes' : 'NO'}; replicas current: ${inv.replicas_current ? 'yes' : 'NO'})`,
-  );
+  lines.push(resultLine(r));
   return lines.join('\n');
 }

@@ -1,7 +1,7 @@
 /**
  * The load generator: acked JetStream publishes, consumers that count what they see, core NATS
  * publish/subscribe and request/reply, latency histograms and pacing. For `jetkeeper drill`,
- * `jetkeeper bench` and bench/. What goes through the NATS client is in src/nats/load.ts.
+ * `jetkeeper bench` (bench.ts) and bench/. What goes through the NATS client is in src/nats/load.ts.
  */
 export { Histogram, type LatencySummary } from './histogram.js';
 export { IdCounts, parseMsgId } from './ids.js';
@@ -15,3 +15,4 @@ export {
   type CorePublishOptions, type JsSubscribeOptions, type RequestOptions, type SubscriberHandle,
 } from './core.js';
 export { openLoadConnection, probeJetStreamApi, streamForSubject, type ApiProbe, type LoadConnection } from '../nats/load.js';
+export { formatBenchReport, runBench, type BenchControl, type BenchMode, type BenchOptions, type BenchProgress, type BenchReport } from './bench.js';

@@ -3,7 +3,7 @@
  * what is wrong and the fix; all errors of a run are collected, not just the first.
  */
 import type { z } from 'zod';
-import { JkError, type ErrorCode } from '../errors.js';
+import { JkError, type ErrorCode, type SourcePosition } from '../errors.js';
 import { API_VERSION, type KindName, type ResourceKind, type Target } from '../resources/kind.js';
 import { KINDS, kindByName } from '../resources/index.js';
 import { checkSpec } from '../resources/kindrules.js';
@@ -185,7 +185,7 @@ function issueErrors(issue: Issue, rk: ResourceKind, ref: string, doc: ManifestD
   }
   const at = doc.positionOf(['spec', ...path]);
   const base = { resource: ref, field, at };
-  if (typeof valueAt === 'number' && (!Number.isFinite(valueAt) || (Number.isInteger(valueAt) && !Number.isSafeInteger(valueAt)))) {
+  if (unreadableNumber(valueAt)) {
     return [new JkError('JK1005', { ...base, message: `the number written here is beyond ${Number.MAX_SAFE_INTEGER} (2^53-1) and cannot be read exactly`, fix: `use a value between -1 and ${Number.MAX_SAFE_INTEGER} (-1 means unlimited)` })];
   }
   if (issue.code === 'invalid_type' && valueAt === undefined) {
@@ -206,10 +206,20 @@ function issueErrors(issue: Issue, rk: ResourceKind, ref: string, doc: ManifestD
     const inner = issue.errors.flat().find((i) => i.code === 'custom');
     if (inner) return issueErrors({ ...inner, path: [...issue.path, ...inner.path] }, rk, ref, doc);
   }
+  return [otherError(issue, base)];
+}
+
+/** A number JSON or YAML held that a JavaScript number does not carry exactly. */
+function unreadableNumber(v: unknown): boolean {
+  return typeof v === 'number' && (!Number.isFinite(v) || (Number.isInteger(v) && !Number.isSafeInteger(v)));
+}
+
+/** Any other issue: a refinement's own code and fix (`params`), else JK1005 with the default fix of its code. */
+function otherError(issue: Issue, base: { resource: string; field: string; at: SourcePosition }): JkError {
   const params = issue.code === 'custom' ? (issue.params as { code?: ErrorCode; fix?: string } | undefined) : undefined;
   const code = params?.code || 'JK1005';
   const fix = params?.fix ? params.fix : code === 'JK1007' ? 'use a Go duration such as 500ms, 30s, 5m, 24h or 1h30m' : code === 'JK1009' ? 'change one of the conflicting fields' : 'correct the value';
-  return [new JkError(code, { ...base, message: issue.message, fix })];
+  return new JkError(code, { ...base, message: issue.message, fix });
 }
 
 function article(t: string): string {

@@ -123,7 +123,7 @@ export function plan(desired: readonly Resource[], live: LiveState, opts: PlanOp
     const t = r.target!;
     const liveCfg = t.type === 'stream' ? streams.get(t.stream)?.config : replacedStreams.has(t.stream) ? undefined : consumers.get(`${t.stream}/${t.consumer}`)?.config;
     const inherited = t.type === 'consumer' ? limitsOf(t.stream) : undefined;
-    const change = planResource(kind, r, liveCfg, live.serverVersion, opts.owner, inherited);
+    const change = planResource(kind, r, liveCfg, { serverVersion: live.serverVersion, owner: opts.owner, inherited });
     if (t.type === 'consumer' && !streams.has(t.stream) && !declaredStreams.has(t.stream)) change.waitsFor = `Stream/${t.stream}`;
     if (change.action === 'replace' && t.type === 'stream') {
       replacedStreams.add(t.stream);
@@ -197,8 +197,19 @@ function consumerLimitsOf(stream: string, declaredStreams: Map<string, Resource>
   return limits && Object.keys(limits).length ? limits : undefined;
 }
 
+/** What planning one resource needs besides the resource and its live config. */
+export interface ResourcePlanOptions {
+  /** the connected server's version: fields it lacks are `unsupported` */
+  serverVersion: string;
+  /** the ownership tag written to the resource */
+  owner: string;
+  /** limits the server gives the resource when it leaves them unset (a stream's consumer_limits) */
+  inherited?: ApiConfig;
+}
+
 /** Plans one declared resource against its live config (undefined: does not exist). */
-export function planResource(kind: ResourceKind, r: Resource, live: ApiConfig | undefined, serverVersion: string, owner: string, inherited?: ApiConfig): Change {
+export function planResource(kind: ResourceKind, r: Resource, live: ApiConfig | undefined, opts: ResourcePlanOptions): Change {
+  const { serverVersion, owner, inherited } = opts;
   const target = r.target!;
   const base = { kind: r.kind, key: r.key, name: r.name, target, resource: r };
   const api = { ...kind.toApi(r.spec) };

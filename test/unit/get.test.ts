@@ -1,7 +1,8 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { stringify } from 'yaml';
-import { consumerRows, rowsTable, streamRows } from '../../src/cli/get.js';
+import { rowsTable } from '../../src/cli/get.js';
+import { accountRow, consumerRows, streamRows } from '../../src/plan/inventory.js';
 import type { LiveSnapshot } from '../../src/nats/admin.js';
 
 const HOUR_NS = 3_600_000_000_000;
@@ -52,4 +53,10 @@ test('get text table joins lists with commas and prints - for nothing', () => {
   assert.match(text, /^NAME\s+SUBJECTS/m);
   assert.match(text, /ORDERS\s+orders\.created,orders\.paid\s+limits\s+file\s+3\s+24h\s+12\s+3400\s+1\s+n1\s+-/);
   assert.match(text, /AUDIT\s+audit\.>\s+limits\s+memory\s+1\s+-\s+0/);
+});
+
+test('get accounts -o json: limits as numbers, no domain as null', () => {
+  const info = { memory: 0, storage: 1024, streams: 2, consumers: 1, limits: { max_memory: -1, max_storage: -1 }, domain: '' };
+  assert.deepEqual(accountRow('2.15.2', info), { server: '2.15.2', memory: 0, storage: 1024, streams: 2, consumers: 1, maxMemory: -1, maxStorage: -1, domain: null });
+  assert.equal(accountRow('2.15.2', { ...info, domain: 'hub' }).domain, 'hub');
 });

@@ -52,19 +52,23 @@ export function accountConnection(spec: AccountSpec): AccountConnection {
   const user = source(spec.user?.secret, spec.user?.user);
   const password = source(spec.user?.secret, spec.user?.password);
   if (user && password) out.user = { user, password };
-  if (spec.tls) {
-    const tls: NonNullable<AccountConnection['tls']> = {};
-    const ca = source(spec.tls.secret, spec.tls.ca);
-    const cert = source(spec.tls.secret, spec.tls.cert);
-    const key = source(spec.tls.secret, spec.tls.key);
-    if (ca) tls.ca = ca;
-    if (cert && key) {
-      tls.cert = cert;
-      tls.key = key;
-    }
-    if (Object.keys(tls).length) out.tls = tls;
-  }
+  const tls = spec.tls ? tlsConnection(spec.tls) : undefined;
+  if (tls) out.tls = tls;
   return out;
+}
+
+/** The TLS files of an Account; undefined when none is usable. */
+function tlsConnection(spec: NonNullable<AccountSpec['tls']>): AccountConnection['tls'] {
+  const tls: NonNullable<AccountConnection['tls']> = {};
+  const ca = source(spec.secret, spec.ca);
+  const cert = source(spec.secret, spec.cert);
+  const key = source(spec.secret, spec.key);
+  if (ca) tls.ca = ca;
+  if (cert && key) {
+    tls.cert = cert;
+    tls.key = key;
+  }
+  return Object.keys(tls).length ? tls : undefined;
 }
 
 /** What a value meant as a file path may really be: a pasted secret. */

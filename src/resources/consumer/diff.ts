@@ -23,21 +23,29 @@ export const CONSUMER_DEFAULTS: Readonly<Record<string, unknown>> = serverDefaul
 
 const CONSUMER_OPTIONAL = optionalFieldsOf(CONSUMER_FIELDS);
 
+const unset = (v: unknown) => v === undefined || v === 0;
+
 export function normaliseConsumer(config: ApiConfig): ApiConfig {
   const out = normaliseWith(config, CONSUMER_DEFAULTS, CONSUMER_OPTIONAL);
-  const acks = out.ack_policy !== 'none';
-  const pull = out.deliver_subject === undefined;
-  const unset = (v: unknown) => v === undefined || v === 0;
-
   if (out.name === undefined && out.durable_name !== undefined) out.name = out.durable_name;
+  normaliseFilters(out);
+  normaliseAcks(out);
+  normaliseLimits(out);
+  normalisePriority(out);
+  return out;
+}
 
-  // One filter in filter_subjects is the same consumer as filter_subject.
+/** One filter in filter_subjects is the same consumer as filter_subject. */
+function normaliseFilters(out: ApiConfig): void {
   const filters = out.filter_subjects as string[] | undefined;
   if (filters?.length === 1 && out.filter_subject === undefined) {
     out.filter_subject = filters[0];
     delete out.filter_subjects;
   }
+}
 
+/** ack_wait, flow control and max_ack_pending as the server fills them for the ack policy. */
+function normaliseAcks(out: ApiConfig): void {
   // The server replaces ack_wait with the first backoff step, and fills 30s for explicit and all acks.
   const backoff = out.backoff as number[] | undefined;
   if (backoff?.length) out.ack_wait = backoff[0];
@@ -50,16 +58,19 @@ export function normaliseConsumer(config: ApiConfig): ApiConfig {
     out.flow_control = true;
     if (unset(out.idle_heartbeat)) out.idle_heartbeat = FLOW_CONTROL_HEARTBEAT_NS;
   }
-
-  if (out.max_deliver === 0 || (out.max_deliver as number) < -1) out.max_deliver = -1;
-
-  if (acks) {
+  if (out.ack_policy !== 'none') {
     if (unset(out.max_ack_pending)) out.max_ack_pending = DEFAULT_MAX_ACK_PENDING;
   } else if (unset(out.max_ack_pending) || out.max_ack_pending === -1) {
     // Without acks nothing is ever pending: 0 (absent) and -1 both mean unlimited.
     delete out.max_ack_pending;
   }
+}
 
+/** max_deliver, max_waiting (pull only), sample_freq and the timestamps in their one written form. */
+function normaliseLimits(out: ApiConfig): void {
+  if (out.max_deliver === 0 || (out.max_deliver as number) < -1) out.max_deliver = -1;
+
+  const pull = out.deliver_subject === undefined;
   if (pull && unset(out.max_waiting)) out.max_waiting = DEFAULT_MAX_WAITING;
   else if (!pull && unset(out.max_waiting)) delete out.max_waiting;
 
@@ -69,15 +80,17 @@ export function normaliseConsumer(config: ApiConfig): ApiConfig {
 
   if (typeof out.opt_start_time === 'string') out.opt_start_time = utcTimestamp(out.opt_start_time);
   if (typeof out.pause_until === 'string') out.pause_until = utcTimestamp(out.pause_until);
+}
 
-  // priority_timeout means something only to pinned_client (the server fills 2m there);
-  // groups mean nothing without a policy (and NACK does not send them).
+/**
+ * priority_timeout means something only to pinned_client (the server fills 2m there);
+ * groups mean nothing without a policy (and NACK does not send them).
+ */
+function normalisePriority(out: ApiConfig): void {
   if (out.priority_policy === 'pinned_client') {
     if (unset(out.priority_timeout)) out.priority_timeout = DEFAULT_PINNED_TTL_NS;
   } else delete out.priority_timeout;
   if (out.priority_policy === 'none') delete out.priority_groups;
-
-  return out;
 }
 
 export const CONSUMER_IMMUTABLE: readonly ImmutableRule[] = immutablesOf(CONSUMER_FIELDS);
