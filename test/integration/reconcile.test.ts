@@ -87,6 +87,17 @@ describe('reconcile core against a real server', () => {
     await jsm.streams.delete('HANDMADE');
   });
 
+  test('with the whole account read, a declared stream overlapping a live one is refused before any write', async () => {
+    await jsm.streams.add({ name: 'LIVE_OWNER', subjects: ['taken.>'] });
+    const resources = resourcesFrom(stream('OTHER_OK', ['other.>']) + stream('CLASH', ['taken.x']));
+    const r = await run(resources, { read: 'all' });
+    assert.deepEqual(r.refused.map((e) => e.code), ['JK1015']);
+    assert.match(r.refused[0].message, /live stream LIVE_OWNER/);
+    assert.equal(r.writes, 0);
+    assert.equal((await names()).includes('OTHER_OK'), false, 'nothing was created');
+    await jsm.streams.delete('LIVE_OWNER');
+  });
+
   test('all-or-nothing (the default) refuses a replace before any write; per-change refuses it alone', async () => {
     await run(resourcesFrom(stream('KEEPER', ['keeper.>'])));
     const changed = resourcesFrom(stream('KEEPER', ['keeper.>']).replace('storage: file', 'storage: memory') + stream('FRESH', ['fresh.>']));
