@@ -13,26 +13,15 @@ import { errorForCli, withFlagNames } from './flags.js';
 import { loadManifests } from '../manifests/load.js';
 import { validateDocuments, type Resource, type ValidateOptions, type ValidationResult } from '../manifests/validate.js';
 import { JetStreamAdmin } from '../nats/admin.js';
-import { resolveConnection } from '../nats/resolve.js';
+import { resolveConnection, type ConnectionOptions } from '../nats/resolve.js';
 import type { ConnectionSettings } from '../nats/settings.js';
 import { isOurServer, readClusterState, type ClusterState } from '../local/cluster.js';
 
 export type OutputFormat = 'text' | 'json' | 'yaml';
 
-export interface GlobalOptions {
+/** The flags every command shares: where to connect (as the resolver takes them), output, state, owner. */
+export interface GlobalOptions extends ConnectionOptions {
   output: OutputFormat;
-  server?: string;
-  context?: string;
-  creds?: string;
-  nkey?: string;
-  user?: string;
-  password?: string;
-  token?: string;
-  tlsca?: string;
-  tlscert?: string;
-  tlskey?: string;
-  tlsfirst?: boolean;
-  jsDomain?: string;
   home?: string;
   owner: string;
   timeout: string;
