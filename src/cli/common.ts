@@ -10,6 +10,7 @@ import { stringify } from 'yaml';
 import type { Command } from 'commander';
 import { escapeControlLines, JkError, JkErrors } from '../errors.js';
 import { errorForCli, withFlagNames } from './flags.js';
+export { table } from '../text.js';
 import { loadManifests } from '../manifests/load.js';
 import { validateDocuments, type Resource, type ValidateOptions, type ValidationResult } from '../manifests/validate.js';
 import { JetStreamAdmin } from '../nats/admin.js';
@@ -187,13 +188,6 @@ export function emit(o: Pick<GlobalOptions, 'output'>, data: unknown, text: () =
   else process.stdout.write(escapeControlLines(withFlagNames(text())) + '\n');
 }
 
-/** Simple aligned table. */
-export function table(headers: string[], rows: string[][]): string {
-  const widths = headers.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] ?? '').length)));
-  const line = (cells: string[]) => cells.map((c, i) => (c ?? '').padEnd(widths[i])).join('  ').trimEnd();
-  return [line(headers), ...rows.map(line)].join('\n');
-}
-
 /** Wraps a command action: errors become a message (or JSON), never a stack trace, and an exit code. */
 export function action<A extends unknown[]>(fn: (...args: A) => Promise<number | void>): (...args: A) => Promise<void> {
   return async (...args: A) => {
@@ -246,5 +240,18 @@ export async function untilInterrupted<T>(signals: readonly NodeJS.Signals[], bo
     return await body(ac.signal);
   } finally {
     for (const s of signals) process.removeListener(s, onSignal);
+  }
+}
+
+/** Resolves once `signal` aborts; keeps the process alive meanwhile (a signal listener alone does not). */
+export async function untilAborted(signal: AbortSignal): Promise<void> {
+  const keepAlive = setInterval(() => {}, 1 << 30);
+  try {
+    await new Promise<void>((resolve) => {
+      if (signal.aborted) resolve();
+      else signal.addEventListener('abort', () => resolve(), { once: true });
+    });
+  } finally {
+    clearInterval(keepAlive);
   }
 }

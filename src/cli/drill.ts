@@ -1,8 +1,8 @@
 /** `jetkeeper drill kill-server`: a failure drill against a local cluster (see src/lab/drill.ts). */
 import type { Command } from 'commander';
-import { openCluster } from '../local/cluster.js';
+import { clusterSettings, openCluster } from '../local/cluster.js';
 import { formatDrillReport, runKillServerDrill } from '../lab/drill.js';
-import { action, emit, globalOptions, localClusterDir } from './common.js';
+import { action, emit, globalOptions, localClusterDir, untilInterrupted } from './common.js';
 import { durationFlag, intFlag } from './flags.js';
 
 interface KillServerFlags {
@@ -43,32 +43,21 @@ export function drillCommand(program: Command): void {
       const o = globalOptions(cmd);
       const cluster = openCluster(flags.dir ?? localClusterDir(o));
       const timeout = Number.parseInt(o.timeout, 10);
-      const ac = new AbortController();
-      const onSignal = () => {
-        process.stderr.write('interrupted: bringing the servers back and deleting the drill stream...\n');
-        ac.abort();
-      };
-      process.once('SIGINT', onSignal);
-      process.once('SIGTERM', onSignal);
-      try {
-        const report = await runKillServerDrill({
-          cluster,
-          settings: { servers: cluster.urls, origin: `the local cluster in ${cluster.dir}`, timeoutMs: Number.isFinite(timeout) && timeout > 0 ? timeout : 10_000 },
-          target: flags.target,
-          count: flags.count === undefined ? undefined : intFlag('count', flags.count, 1),
-          partition: !!flags.partition,
-          durationMs: durationFlag('duration', flags.duration, 4_000),
-          downMs: flags.down === undefined ? undefined : durationFlag('down', flags.down, 1),
-          rate: intFlag('rate', flags.rate, 0),
-          size: intFlag('size', flags.size, 0),
-          signal: ac.signal,
-          log: (line) => process.stderr.write(`drill: ${line}\n`),
-        });
-        emit(o, report, () => formatDrillReport(report));
-        return report.ok ? 0 : 1;
-      } finally {
-        process.removeListener('SIGINT', onSignal);
-        process.removeListener('SIGTERM', onSignal);
-      }
+      const interrupted = () => process.stderr.write('interrupted: bringing the servers back and deleting the drill stream...\n');
+      const report = await untilInterrupted(['SIGINT', 'SIGTERM'], (signal) => runKillServerDrill({
+        cluster,
+        settings: clusterSettings(cluster, Number.isFinite(timeout) && timeout > 0 ? timeout : undefined),
+        target: flags.target,
+        count: flags.count === undefined ? undefined : intFlag('count', flags.count, 1),
+        partition: !!flags.partition,
+        durationMs: durationFlag('duration', flags.duration, 4_000),
+        downMs: flags.down === undefined ? undefined : durationFlag('down', flags.down, 1),
+        rate: intFlag('rate', flags.rate, 0),
+        size: intFlag('size', flags.size, 0),
+        signal,
+        log: (line) => process.stderr.write(`drill: ${line}\n`),
+      }), interrupted);
+      emit(o, report, () => formatDrillReport(report));
+      return report.ok ? 0 : 1;
     }));
 }

@@ -18,3 +18,10 @@ export function registerClusterContext(urls: readonly string[], select: boolean)
 export function unregisterClusterContext(urls: readonly string[]): Promise<boolean> {
   return unregisterContext(configDir(), NATS_CONTEXT, urls.join(','));
 }
+
+/** The line `up` prints about the nats CLI context it wrote (null: one of that name was not ours). */
+export function describeClusterContext(natsContext: RegisteredContext | null): string {
+  return natsContext
+    ? `nats CLI context ${NATS_CONTEXT}${natsContext.selected ? ' (selected)' : ''}: nats --context ${NATS_CONTEXT} stream ls`
+    : `a nats CLI context named ${NATS_CONTEXT} that jetkeeper did not write exists: left as it is`;
+}

@@ -23,6 +23,7 @@ import { JkError } from '../errors.js';
 import { serverVersion } from './binary.js';
 import { monitorGet, readHealthz, type Jsz } from '../nats/monitor.js';
 import { sleep } from '../nats/retry.js';
+import type { ConnectionSettings } from '../nats/settings.js';
 import {
   createNetwork, healServer, netnsExec, netnsSupport, newPrefix, partitionServer, partitionedServers, processExe, runsInNamespace, teardownPrefixSync,
   type NetnsState,
@@ -662,6 +663,11 @@ export class LocalCluster {
 /** A LocalCluster object for the cluster recorded in `<dir>/cluster.json` (JK4004 when none). */
 export function openCluster(dir: string): LocalCluster {
   return new LocalCluster(dir, readClusterState(dir));
+}
+
+/** How a client on this host reaches the cluster: its client URLs, named for messages; `timeoutMs` per request (default 10 s). */
+export function clusterSettings(cluster: LocalCluster, timeoutMs = 10_000): ConnectionSettings {
+  return { servers: cluster.urls, origin: `the local cluster in ${cluster.dir}`, timeoutMs };
 }
 
 /**
