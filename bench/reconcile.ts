@@ -95,7 +95,7 @@ async function measure(servers: string[], n: number, rounds: number, concurrency
       const changed = resourcesOf(text.replace('  name: BENCH_0007\n', `  name: BENCH_0007\n  description: round ${r}\n`));
       m.one.push(await measured(spy, async () => {
         const res = await reconcile({ ...base, resources: changed, only: ['Stream/BENCH_0007'], mode: 'apply' });
-        if (!res.ok || res.writes !== 1) throw new Error(`one-change reconcile: ok ${res.ok}, ${res.writes} writes`);
+        if (!res.ok || res.writes !== 1) throw new Error(`one-change reconcile: ok ${res.ok}, ${res.writes} writes: ${JSON.stringify(res.groups[0]?.outcomes)}`);
       }));
       const warmChanged = resourcesOf(text.replace('  name: BENCH_0007\n', `  name: BENCH_0007\n  description: warm ${r}\n`));
       m.oneWarm.push(await measured(spy, async () => {
