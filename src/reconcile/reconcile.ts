@@ -93,10 +93,13 @@ export async function reconcile(input: ReconcileInput): Promise<ReconcileResult>
   try {
     await Promise.all(groups.map(async (g) => { prepared.push(await prepare(g, input)); }));
     prepared.sort((a, b) => groups.indexOf(a.group) - groups.indexOf(b.group));
-    const refused = input.mode === 'apply' && (input.preflight ?? 'all-or-nothing') === 'all-or-nothing'
+    const allOrNothing = (input.preflight ?? 'all-or-nothing') === 'all-or-nothing';
+    const refused = input.mode === 'apply' && allOrNothing
       ? prepared.flatMap((p) => [...p.result.conflicts, ...(p.result.plan ? refusalErrors(p.result.plan, { allowReplace: !!input.allowReplace }) : [])])
       : [];
-    if (input.mode === 'apply' && !refused.length) {
+    // all or nothing: a connection that could not be read stops the writes on every other one too
+    const unreadable = allOrNothing && prepared.some((p) => p.result.error);
+    if (input.mode === 'apply' && !refused.length && !unreadable) {
       for (const p of prepared) await applyGroup(p, input);
     }
     const results = prepared.map((p) => p.result);

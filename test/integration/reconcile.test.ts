@@ -113,6 +113,20 @@ describe('reconcile core against a real server', () => {
     assert.equal((await jsm.streams.info('KEEPER')).config.storage, 'file', 'the refused stream is untouched');
   });
 
+  test('a connection that cannot be reached stops every write in an all-or-nothing run; per-change applies the rest', async () => {
+    const resources = resourcesFrom(stream('REACHED', ['reached.>']) + stream('UNREACHED', ['unreached.>'], ', servers: ["nats://127.0.0.1:1"]'));
+    const r = await run(resources, { connection: { servers: cluster.urls as string[], timeoutMs: 2_000 } });
+    const broken = r.groups.find((g) => g.error);
+    assert.equal(broken?.error?.code, 'JK2001');
+    assert.equal(r.ok, false);
+    assert.equal(r.writes, 0);
+    assert.equal((await names()).includes('REACHED'), false, 'nothing was created');
+    const perChange = await run(resources, { preflight: 'per-change', connection: { servers: cluster.urls as string[], timeoutMs: 2_000 } });
+    assert.equal(perChange.ok, false);
+    assert.equal((await names()).includes('REACHED'), true);
+    await jsm.streams.delete('REACHED');
+  });
+
   test('an aborted run sends nothing', async () => {
     const ac = new AbortController();
     ac.abort();
