@@ -7,7 +7,8 @@
 import { JkError } from '../errors.js';
 import { mapLimit, type JetStreamAdmin } from '../nats/admin.js';
 import { retrying } from '../nats/retry.js';
-import { diffConfigs, type Change, type Plan } from '../plan/plan.js';
+import { diffConfigs, type Change, type FieldChange, type Plan } from '../plan/plan.js';
+import { formatValue } from '../plan/render.js';
 import { compact } from '../resources/common.js';
 import { kindByName } from '../resources/index.js';
 import { outcomeOk, preflight, refusalErrors, type Outcome } from './outcome.js';
@@ -153,16 +154,24 @@ async function writeTarget(admin: JetStreamAdmin, c: Change): Promise<void> {
   const returned = c.target.type === 'stream'
     ? update ? await admin.updateStream(c.target.stream, desired) : await admin.createStream(desired)
     : await admin.createConsumer(c.target.stream, desired, update);
-  // Old servers silently drop fields they do not know: check the server kept what was sent.
+  // Old servers silently drop fields they do not know, and servers rewrite some values: check what was kept.
   const kind = kindByName(c.kind)!;
-  const dropped = diffConfigs(kind, compact(desired), returned);
-  if (dropped.length) {
-    throw new JkError('JK3005', {
-      message: `the server stored a different config than sent: ${dropped.map((f) => f.field).join(', ')} (nats-server ${admin.serverVersion})`,
-      resource: c.key,
-      fix: 'the server does not support these fields; remove them or upgrade nats-server',
-    });
-  }
+  const mismatch = diffConfigs(kind, compact(desired), returned);
+  if (mismatch.length) throw storedOtherwise(c, mismatch, admin.serverVersion);
+}
+
+/**
+ * The server stored something else than was sent. Plan already refuses the fields a server is
+ * too old for (by version), so this is a field the server dropped or a value it rewrote: the
+ * error shows both values and says how to settle either case.
+ */
+export function storedOtherwise(c: Pick<Change, 'key' | 'kind'>, fields: readonly FieldChange[], serverVersion: string): JkError {
+  const shown = fields.map((f) => `${f.field}: sent ${formatValue(c.kind, f.apiField, f.to)}, stored ${formatValue(c.kind, f.apiField, f.from)}`);
+  return new JkError('JK3005', {
+    message: `nats-server ${serverVersion} stored a different config than sent: ${shown.join('; ')}`,
+    resource: c.key,
+    fix: 'where it stored a value of its own, declare that value (then the plan is a no-op); where it dropped a field, this server does not know it: remove the field or upgrade nats-server',
+  });
 }
 
 /** Retries transient errors with the one backoff policy (src/nats/retry.ts). */

@@ -40,3 +40,16 @@ test('a resource naming an Account that is not given cannot be grouped: JK1011 a
   await assert.rejects(groupByConnection(resources, { servers: ['nats://h:1'] }), (e: unknown) =>
     e instanceof JkError && e.code === 'JK1011' && e.at?.file === 'stream.yaml' && e.at.line === 4 && /Account "a"/.test(e.message));
 });
+
+test('a config the server stored otherwise names each field with both values, never "unsupported"', async () => {
+  const { storedOtherwise } = await import('../../src/apply/apply.js');
+  const { diffConfigs } = await import('../../src/plan/plan.js');
+  const { kindByName } = await import('../../src/resources/index.js');
+  const H = 3600e9;
+  const fields = diffConfigs(kindByName('Stream')!, { name: 'S', subjects: ['s'], max_age: 24 * H }, { name: 'S', subjects: ['s'], max_age: 48 * H });
+  const e = storedOtherwise({ key: 'Stream/S', kind: 'Stream' }, fields, '2.15.2');
+  assert.equal(e.code, 'JK3005');
+  assert.equal(e.message, 'nats-server 2.15.2 stored a different config than sent: maxAge: sent 24h, stored 48h');
+  assert.match(e.fix ?? '', /declare that value/);
+  assert.doesNotMatch(`${e.message} ${e.fix}`, /does not support these fields/);
+});
