@@ -78,9 +78,10 @@ export function durationFlag(name: string, value: string, min = 0): number {
 
 /** An integer flag >= min; JK1012 when it is not one. */
 export function intFlag(name: string, value: string, min = 0): number {
-  const n = Number(value);
-  if (!Number.isInteger(n) || n < min) {
-    throw new JkError('JK1012', { message: `--${name} must be an integer >= ${min}, not ${JSON.stringify(value)}`, fix: `pass e.g. --${name} ${Math.max(min, 1)}` });
+  // digits only: Number() would also take "", "1e3" and " 7 "
+  const n = /^\d+$/.test(value) ? Number(value) : Number.NaN;
+  if (!Number.isSafeInteger(n) || n < min) {
+    throw new JkError('JK1012', { message: `--${name} must be an integer >= ${min}, not ${JSON.stringify(value.slice(0, 40))}`, fix: `pass e.g. --${name} ${Math.max(min, 1)}` });
   }
   return n;
 }

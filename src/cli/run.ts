@@ -1,11 +1,12 @@
 /** What plan, apply and status share: load the manifests, run the reconcile core, raise what stops the run. */
 import type { Command } from 'commander';
-import { JkError, JkErrors } from '../errors.js';
+import { JkErrors } from '../errors.js';
 import { logReconcileEvents, type Logger } from '../log.js';
 import type { Plan } from '../plan/plan.js';
 import { planToJson } from '../plan/render.js';
 import { reconcile, type GroupResult, type ReconcileResult } from '../reconcile/reconcile.js';
 import { loadResources, resolveSettings, type GlobalOptions } from './common.js';
+import { intFlag } from './flags.js';
 
 export interface RunFlags {
   filename: string[];
@@ -27,16 +28,6 @@ export function pruneOptions(cmd: Command, verb: string): Command {
     .option('--prune-max <n>', 'most resources one prune may delete (default: 25% of the owned ones, at least 1, at most 10)');
 }
 
-/** A whole number >= min given as a flag; JK1012 otherwise. */
-export function intFlag(value: string | undefined, flag: string, min: number): number | undefined {
-  if (value === undefined) return undefined;
-  const n = /^\d+$/.test(value.trim()) ? Number(value) : Number.NaN;
-  if (!Number.isSafeInteger(n) || n < min) {
-    throw new JkError('JK1012', { message: `${flag} must be a whole number of at least ${min}, got ${JSON.stringify(value.slice(0, 40))}`, fix: `e.g. ${flag} ${Math.max(min, 16)}` });
-  }
-  return n;
-}
-
 /** Runs the core; a group that could not be read, or an all-or-nothing refusal, is raised as the command's error. */
 export async function runReconcile(o: GlobalOptions, flags: RunFlags, mode: 'plan' | 'apply', log?: Logger): Promise<ReconcileResult> {
   const resources = await loadResources(flags.filename);
@@ -46,9 +37,9 @@ export async function runReconcile(o: GlobalOptions, flags: RunFlags, mode: 'pla
     owner: o.owner,
     mode,
     prune: !!flags.prune,
-    pruneMax: intFlag(flags.pruneMax, '--prune-max', 0),
+    pruneMax: flags.pruneMax === undefined ? undefined : intFlag('prune-max', flags.pruneMax, 0),
     allowReplace: !!flags.allowReplace,
-    concurrency: intFlag(flags.concurrency, '--concurrency', 1),
+    concurrency: flags.concurrency === undefined ? undefined : intFlag('concurrency', flags.concurrency, 1),
     onEvent: log ? logReconcileEvents(log) : undefined,
   });
   const broken = result.groups.find((g) => g.error);
