@@ -1,6 +1,7 @@
 #!/usr/bin/env node
 // The test command (`npm test`): builds, lints (a lint error fails the run), installs the pinned nats-server / nats CLI if needed,
-// runs every test against the newest pinned nats-server, then the integration tests again
+// and the pinned kube-apiserver, etcd, helm and promtool (scripts/install-tools.mjs),
+// runs every test against the newest pinned nats-server (test/system/ runs only there), then the integration tests again
 // against Debian's nats-server 2.9.10 (the oldest supported) when it is available.
 import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
@@ -20,6 +21,7 @@ const must = (cmd, args) => {
 must('npx', ['tsc', '-p', 'tsconfig.json']);
 must('npx', ['eslint', '.']);
 must(process.execPath, ['scripts/install-nats.mjs']);
+must(process.execPath, ['scripts/install-tools.mjs']);
 
 const cache = process.env.JETKEEPER_CACHE || join(homedir(), '.cache', 'jetkeeper');
 const count = (out, what) => [...out.matchAll(new RegExp(`^# ${what} (\\d+)$`, 'gm'))].reduce((n, m) => n + Number(m[1]), 0);
