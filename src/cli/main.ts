@@ -5,6 +5,7 @@ import { applyCommand } from './apply.js';
 import { benchCommand } from './bench.js';
 import { downCommand } from './down.js';
 import { drillCommand } from './drill.js';
+import { explainCommand } from './explain.js';
 import { exportCommand } from './export.js';
 import { getCommand } from './get.js';
 import { labCommand } from './lab.js';
@@ -24,7 +25,7 @@ export function buildProgram(): Command {
   addGlobalOptions(program);
   addLogOptions(program);
   installLogger(program);
-  for (const register of [validateCommand, planCommand, applyCommand, getCommand, exportCommand, statusCommand, upCommand, downCommand, labCommand, schemaCommand, drillCommand, benchCommand, lintCommand]) {
+  for (const register of [validateCommand, planCommand, applyCommand, getCommand, exportCommand, statusCommand, upCommand, downCommand, labCommand, schemaCommand, drillCommand, benchCommand, lintCommand, explainCommand]) {
     register(program);
   }
   program.exitOverride((err) => {

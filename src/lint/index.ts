@@ -6,3 +6,4 @@ export { parseIgnore } from './ignore.js';
 export { RULES, ruleById } from './rules/index.js';
 export { artifactUri, formatSarif, type SarifOptions } from './sarif.js';
 export type { Finding, Level, LintReport, Rule, Severity } from './types.js';
+export { explain, renderExplain, type ExplainResult, type FieldExplanation } from './explain.js';
