@@ -53,7 +53,27 @@ export function manifestJsonSchema(kindName: string): JsonSchema {
   };
 }
 
-/** File name -> schema, for every kind. */
+/**
+ * One schema for a file of any of our kinds (a Stream and its Consumers in one file): each
+ * document is checked against the schema its `kind` selects.
+ */
+export function anyKindJsonSchema(): JsonSchema {
+  const byKind = KINDS.map((k) => {
+    const { $schema: _s, $id: _i, ...schema } = manifestJsonSchema(k.kind);
+    return { if: { properties: { kind: { const: k.kind } }, required: ['kind'] }, then: schema };
+  });
+  return {
+    $schema: 'https://json-schema.org/draft/2020-12/schema',
+    $id: 'https://jetkeeper.dev/schema/manifests.json',
+    title: `any jetkeeper manifest (${API_VERSION})`,
+    type: 'object',
+    required: ['apiVersion', 'kind'],
+    properties: { kind: { enum: KINDS.map((k) => k.kind) } },
+    allOf: byKind,
+  };
+}
+
+/** File name -> schema, for every kind, and manifests.json for a file of several kinds. */
 export function allJsonSchemas(): Record<string, JsonSchema> {
-  return Object.fromEntries(KINDS.map((k) => [`${k.plural}.json`, manifestJsonSchema(k.kind)]));
+  return { ...Object.fromEntries(KINDS.map((k) => [`${k.plural}.json`, manifestJsonSchema(k.kind)])), 'manifests.json': anyKindJsonSchema() };
 }

@@ -81,3 +81,14 @@ test('a duration the server would refuse is refused while typing (pattern), one 
   const consumer = { apiVersion: 'jetstream.nats.io/v1beta2', kind: 'Consumer', metadata: { name: 'c' }, spec: { streamName: 'O', durableName: 'c', backoff: ['1s', ''] } };
   assert.deepEqual(schemaErrors(consumer).map(fieldOf), ['spec.backoff.1']);
 });
+
+test('manifests.json checks each document of a multi-kind file against its own kind', () => {
+  const any = ajv.compile(JSON.parse(readFileSync(`${root}deploy/schema/manifests.json`, 'utf8')) as object);
+  for (const doc of parseManifests(readFileSync(`${root}test/fixtures/order-pipeline.yaml`, 'utf8'), 'order-pipeline.yaml')) {
+    assert.ok(any(doc.data), JSON.stringify(any.errors));
+  }
+  const consumerWithStreamField = { apiVersion: 'jetstream.nats.io/v1beta2', kind: 'Consumer', metadata: { name: 'c' }, spec: { streamName: 'O', durableName: 'c', retention: 'limits' } };
+  assert.equal(any(consumerWithStreamField), false);
+  assert.ok(any.errors?.some((e) => fieldOf(e) === 'spec.retention'));
+  assert.equal(any({ apiVersion: 'jetstream.nats.io/v1beta2', kind: 'Steam', metadata: { name: 's' }, spec: {} }), false);
+});
