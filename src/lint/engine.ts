@@ -40,9 +40,9 @@ function byPlace(a: Finding, b: Finding): number {
   return (a.at?.line ?? 0) - (b.at?.line ?? 0) || (a.at?.col ?? 0) - (b.at?.col ?? 0) || (a.ruleId < b.ruleId ? -1 : a.ruleId > b.ruleId ? 1 : 0);
 }
 
-export function summarise(findings: readonly Finding[], ignored: number): LintReport {
+export function summarise(findings: readonly Finding[], resources: number, ignored: number): LintReport {
   const count = (s: Severity) => findings.filter((f) => f.severity === s).length;
-  return { findings: [...findings].sort(byPlace), summary: { errors: count('error'), warnings: count('warning'), infos: count('info'), ignored } };
+  return { findings: [...findings].sort(byPlace), summary: { resources, errors: count('error'), warnings: count('warning'), infos: count('info'), ignored } };
 }
 
 /** Lints resources that passed validation. */
@@ -60,7 +60,7 @@ export function lintResources(resources: readonly Resource[], config: LintConfig
       else findings.push(toFinding(rule, raw, level));
     }
   }
-  return summarise(findings, ignored);
+  return summarise(findings, resources.length, ignored);
 }
 
 /** Validates and lints loaded documents: validate's errors and warnings come first-class in the report. */
@@ -68,7 +68,7 @@ export function lintDocuments(docs: readonly ManifestDocument[], config: LintCon
   const v = validateDocuments(docs, { references: 'warning' });
   const report = lintResources(v.resources, config);
   const validation = [...v.errors.map((e) => fromValidation(e, 'error')), ...v.warnings.map((e) => fromValidation(e, 'warning'))];
-  return summarise([...validation, ...report.findings], report.summary.ignored);
+  return summarise([...validation, ...report.findings], v.resources.length, report.summary.ignored);
 }
 
 /** Exit code of a lint run: 1 with an error, or with more warnings than `maxWarnings` (eslint's rule). */

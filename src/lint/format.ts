@@ -15,7 +15,7 @@ function findingText(f: Finding): string {
 export function summaryText(r: LintReport): string {
   const s = r.summary;
   const ignored = s.ignored ? `, ${s.ignored} ignored inline` : '';
-  return `${s.errors} error(s), ${s.warnings} warning(s), ${s.infos} info${ignored}.`;
+  return `${s.resources} resource(s): ${s.errors} error(s), ${s.warnings} warning(s), ${s.infos} info${ignored}.`;
 }
 
 export function formatText(r: LintReport): string {

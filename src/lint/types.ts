@@ -54,6 +54,8 @@ export interface Finding {
 }
 
 export interface LintSummary {
+  /** jetstream.nats.io resources that were linted */
+  resources: number;
   errors: number;
   warnings: number;
   infos: number;

@@ -31,12 +31,18 @@ test("the seed's common mistakes produce exactly these findings", async () => {
     // "Setting stream replicas to one for business events"
     ['JKL001', 'warning', 'Stream/payments', 'spec.replicas', 13, 13],
     // "Capturing broad subjects such as > in one stream" (the server also wants such a stream at R1)
-    ['JKL003', 'error', 'Stream/everything', 'spec.subjects.0', 24, 14],
-    ['JKL001', 'warning', 'Stream/everything', 'spec.replicas', 27, 13],
+    ['JKL003', 'error', 'Stream/everything', 'spec.subjects.0', 25, 14],
+    ['JKL001', 'warning', 'Stream/everything', 'spec.replicas', 28, 13],
     // "Using work-queue retention for analytics fan-out": lint names the design mistake, validate the server's refusal
-    ['JKL006', 'warning', 'Stream/orders-stream', 'spec.retention', 42, 14],
-    ['JK1015', 'error', 'Consumer/analytics', 'spec.filterSubject', 66, 18],
+    ['JKL006', 'warning', 'Stream/orders-stream', 'spec.retention', 43, 14],
+    ['JK1015', 'error', 'Consumer/analytics', 'spec.filterSubject', 67, 18],
   ]);
-  assert.deepEqual(r.summary, { errors: 2, warnings: 3, infos: 0, ignored: 0 });
+  assert.deepEqual(r.summary, { resources: 5, errors: 2, warnings: 3, infos: 0, ignored: 0 });
   assert.equal(lintExitCode(r), 1);
+});
+
+test("the repository's examples/ directory as a whole lints clean (its two ORDERS are one stream, not a clash)", async () => {
+  const r = await lintPaths('examples/');
+  assert.deepEqual(r.findings, []);
+  assert.equal(r.summary.resources, 7);
 });

@@ -61,6 +61,12 @@ const cases: Case[] = [
     field: 'spec.deliverSubject',
   },
   {
+    id: 'JKL005',
+    fires: [stream({}, { namespace: 'shop' }), stream({ name: 'ORDERS2', subjects: ['orders.*'] }, { namespace: 'billing' }, 'orders2')],
+    clean: [stream({}, { namespace: 'shop' }), stream({ name: 'ORDERS2', subjects: ['orders.*'], account: 'billing' }, { namespace: 'billing' }, 'orders2'), manifest('Account', 'billing', { name: 'billing' }, { namespace: 'billing' })],
+    field: 'spec.subjects.0',
+  },
+  {
     id: 'JKL006',
     fires: [stream({ retention: 'workqueue' }), consumer({ filterSubject: 'orders.created' }, {}, 'fulfillment'), consumer({ filterSubject: 'orders.paid' }, {}, 'analytics')],
     clean: [stream({ retention: 'workqueue' }), consumer({ filterSubject: 'orders.created' }, {}, 'fulfillment')],

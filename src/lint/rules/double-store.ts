@@ -1,8 +1,12 @@
 /**
- * JKL005: messages stored twice. nats-server refuses streams whose subjects overlap (validate
- * reports that, JK1015), but it accepts a republish destination or a push consumer's deliver
- * subject that another stream captures: every message is then stored again, silently.
+ * JKL005: subjects that overlap between streams. nats-server refuses streams of one account
+ * whose subjects overlap (validate reports that within one connection target, JK1015); it
+ * accepts a republish destination or a push consumer's deliver subject that another stream
+ * captures, and every message is then stored again, silently. Streams in different namespaces
+ * that name no account or servers go to the same default connection, where the server refuses
+ * the second one.
  */
+import { connectionTarget } from '../../manifests/cross.js';
 import type { Resource } from '../../manifests/validate.js';
 import { isValidSubject, subjectsCollide } from '../../resources/subjects.js';
 import type { StreamSpec } from '../../resources/stream/schema.js';
@@ -35,12 +39,34 @@ function delivered(ctx: LintContext): RawFinding[] {
   });
 }
 
+/** The target of a stream without its namespace: equal for streams on the default connection. */
+const withoutNamespace = (r: Resource) => connectionTarget({ ...r, namespace: undefined });
+
+function overlapFor(s: Resource<StreamSpec>, o: Resource<StreamSpec>): string | undefined {
+  const mine = (s.spec.subjects ?? []).filter(isValidSubject);
+  const theirs = (o.spec.subjects ?? []).filter(isValidSubject);
+  return mine.find((a) => theirs.some((b) => subjectsCollide(a, b)));
+}
+
+function acrossNamespaces(ctx: LintContext): RawFinding[] {
+  const streams = ctx.streams();
+  return streams.flatMap((s, i) => {
+    // the same name is the same stream on the server (declared twice), not two streams that clash
+    const other = streams.slice(0, i).find((o) => (o.namespace ?? '') !== (s.namespace ?? '') && o.spec.name !== s.spec.name
+      && withoutNamespace(o) === withoutNamespace(s) && overlapFor(s, o));
+    if (!other) return [];
+    const subject = overlapFor(s, other)!;
+    const index = (s.spec.subjects ?? []).indexOf(subject);
+    return [at(s, spec('subjects', index), `stream ${s.spec.name} (namespace ${s.namespace ?? 'none'}) captures ${JSON.stringify(subject)}, which overlaps stream ${other.spec.name} (namespace ${other.namespace ?? 'none'}); both use the same connection and account, where the server refuses the second`, 'give the streams disjoint subjects, or put them in different accounts (spec.account)')];
+  });
+}
+
 export const doubleStore: Rule = {
   id: 'JKL005',
-  name: 'subjects-stored-twice',
+  name: 'subjects-overlap',
   severity: 'warning',
-  title: 'a republish destination or deliver subject that another stream captures stores every message twice',
+  title: 'subjects that overlap between streams: refused across namespaces on one connection, or silently stored twice through a republish or deliver subject',
   fix: 'republish or deliver to a subject no stream captures, or source the stream explicitly (sources:) if a copy is wanted',
   fields: ['stream.republish', 'stream.subjects', 'consumer.deliverSubject'],
-  check: (ctx) => [...republished(ctx), ...delivered(ctx)],
+  check: (ctx) => [...acrossNamespaces(ctx), ...republished(ctx), ...delivered(ctx)],
 };
