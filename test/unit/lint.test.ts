@@ -5,7 +5,7 @@
  */
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { stringify } from 'yaml';
 import { parseManifests } from '../../src/manifests/load.js';
@@ -104,6 +104,12 @@ const cases: Case[] = [
     clean: [stream({ discard: 'new', maxBytes: 1048576 }, { annotations: { 'jetkeeper.io/alerting': 'PrometheusRule/nats-alerts' } }), consumer()],
     field: 'spec.discard',
   },
+  {
+    id: 'JKL013',
+    fires: [stream({ discard: 'new', maxBytes: 1048576, metadata: { 'io.nats.monitor.enabled': 'false' } }), consumer()],
+    clean: [stream({ discard: 'new', maxBytes: 1048576, metadata: { 'io.nats.monitor.enabled': 'true', 'io.nats.monitor.msgs-critical': '1' } }), consumer()],
+    field: 'spec.discard',
+  },
   { id: 'JKL014', fires: [stream({ replicas: 5 }), consumer()], clean: [stream({ replicas: 3 }), consumer()], field: 'spec.replicas', config: withConfig({ clusterSize: 3 }) },
   { id: 'JKL014', fires: [manifest('KeyValue', 'config', { bucket: 'config', replicas: 5 })], clean: [manifest('KeyValue', 'config', { bucket: 'config', replicas: 3 })], field: 'spec.replicas', config: withConfig({ clusterSize: 3 }) },
   { id: 'JKL015', fires: [stream({ replicas: 2 }), consumer()], clean: [stream({ replicas: 3 }), consumer()], field: 'spec.replicas' },
@@ -147,6 +153,11 @@ test('every rule has a test case above, a docs page and a unique id (except the 
     assert.match(r.id, /^JKL\d{3}$/);
     if (r.id !== 'JKL018') assert.ok(tested.has(r.id), `${r.id} has no case`);
     assert.ok(existsSync(`${root}docs/lint/${r.id}.md`), `docs/lint/${r.id}.md is missing`);
+    const page = readFileSync(`${root}docs/lint/${r.id}.md`, 'utf8');
+    assert.ok(page.startsWith(`# ${r.id} ${r.name}\n`), `docs/lint/${r.id}.md names the rule`);
+    assert.ok(page.includes(`**Default severity:** ${r.severity} `), `docs/lint/${r.id}.md gives its severity`);
+    assert.ok(page.includes(r.fix.slice(1)), `docs/lint/${r.id}.md gives its fix`);
+    assert.ok(readFileSync(`${root}docs/lint/index.md`, 'utf8').includes(`| [${r.id}](${r.id}.md) | ${r.name} | ${r.severity} |`), `docs/lint/index.md lists ${r.id}`);
     assert.ok(r.fix && r.title && r.name);
   }
   assert.equal(new Set(RULES.map((r) => r.id)).size, RULES.length);
