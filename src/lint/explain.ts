@@ -43,7 +43,8 @@ export interface FieldExplanation {
 export type ExplainResult =
   | { type: 'field'; field: FieldExplanation }
   | { type: 'fields'; kind: KindName; fields: { field: string; description?: string }[] }
-  | { type: 'kinds'; kinds: { kind: KindName; prefix: string }[] };
+  | { type: 'kinds'; kinds: { kind: KindName; prefix: string }[] }
+  | { type: 'matches'; matches: { kind: KindName; field: string; name: string; description?: string }[] };
 
 /** NACK CRD defaults jetkeeper deliberately does not apply (the schema has none for them). */
 const NACK_ONLY_DEFAULTS: Readonly<Record<string, string>> = {
@@ -69,8 +70,14 @@ function unknownField(message: string, fix: string): JkError {
 /** Explains `kind.field`; lists the kinds (no argument) or the fields matching a partial name. */
 export function explain(query = ''): ExplainResult {
   const [kindPart, ...rest] = query.trim().split('.');
+  // `stream.` lists the fields like `stream`
+  if (rest.length === 1 && rest[0] === '') rest.pop();
   if (!kindPart) return { type: 'kinds', kinds: KINDS.map((k) => ({ kind: k.kind, prefix: prefixOf(k) })) };
   const kind = kindByAlias(kindPart);
+  if (!kind && !rest.length) {
+    const one = acrossKinds(kindPart);
+    if (one) return one;
+  }
   if (!kind) {
     throw unknownField(`unknown kind ${JSON.stringify(kindPart)}`, `start with one of ${KINDS.map(prefixOf).join(', ')} (e.g. stream.retention)${suggest(kindPart, KINDS.map(prefixOf))}`);
   }
@@ -83,6 +90,16 @@ export function explain(query = ''): ExplainResult {
     throw unknownField(`${prefixOf(kind)} has no field ${JSON.stringify(name)}`, `run jetkeeper explain ${prefixOf(kind)} for its fields${suggest(name, keys)}`);
   }
   return { type: 'fields', kind: kind.kind, fields: matching.map((field) => ({ field, description: fieldDescription(kind.kind, field) })) };
+}
+
+/** A field name without its kind (`ackWait`): the one field of that name, or every kind's field starting so. */
+function acrossKinds(name: string): ExplainResult | undefined {
+  const all = KINDS.flatMap((k) => specKeys(k).map((field) => ({ k, field })));
+  const exact = all.filter((x) => x.field.toLowerCase() === name.toLowerCase());
+  if (exact.length === 1) return { type: 'field', field: explainField(exact[0].k, exact[0].field) };
+  const found = exact.length ? exact : all.filter((x) => x.field.toLowerCase().startsWith(name.toLowerCase()));
+  if (!found.length) return undefined;
+  return { type: 'matches', matches: found.map(({ k, field }) => ({ kind: k.kind, field, name: `${prefixOf(k)}.${field}`, description: fieldDescription(k.kind, field) })) };
 }
 
 function explainField(kind: ResourceKind, field: string): FieldExplanation {
@@ -144,6 +161,10 @@ function range(what: string, js: JsonSchema): string {
 /** The explanation as text. */
 export function renderExplain(r: ExplainResult): string {
   if (r.type === 'kinds') return ['Kinds (explain KIND for its fields, KIND.FIELD for one field):', ...r.kinds.map((k) => `  ${k.prefix}  (${k.kind})`)].join('\n');
+  if (r.type === 'matches') {
+    const width = Math.max(...r.matches.map((m) => m.name.length));
+    return ['Fields of that name (explain KIND.FIELD for one):', ...r.matches.map((m) => `  ${m.name.padEnd(width)}  ${m.description ?? ''}`.trimEnd())].join('\n');
+  }
   if (r.type === 'fields') {
     const width = Math.max(...r.fields.map((f) => f.field.length));
     return [`${r.kind} fields:`, ...r.fields.map((f) => `  ${f.field.padEnd(width)}  ${f.description ?? ''}`.trimEnd())].join('\n');

@@ -76,3 +76,12 @@ test('every field of every kind has a description, and every rule field names a 
   const all = new Set(KINDS.flatMap((k) => knownKeysAt(k.schema, []).map((f) => `${k.kind.toLowerCase()}.${f}`)));
   for (const r of RULES) for (const f of r.fields) assert.ok(all.has(f) || f === 'user.permissions', `${r.id} names ${f}`);
 });
+
+test('a field name without its kind finds it in every kind', () => {
+  assert.equal(field('ackWait').kind, 'Consumer');
+  const r = explain('replicas');
+  assert.equal(r.type, 'matches');
+  assert.deepEqual((r as { matches: { name: string }[] }).matches.map((m) => m.name), ['stream.replicas', 'consumer.replicas', 'keyvalue.replicas', 'objectstore.replicas']);
+  assert.match(renderExplain(r), /keyvalue\.replicas/);
+  assert.deepEqual(explain('stream.'), explain('stream'));
+});
