@@ -21,6 +21,8 @@ export interface LintContext {
   consumersOf(stream: Resource<StreamSpec>): Resource<ConsumerSpec>[];
   /** other streams on the same connection target */
   neighbours(stream: Resource<StreamSpec>): Resource<StreamSpec>[];
+  /** the connection target of a resource (namespace, account, servers, domain), computed once */
+  target(r: Resource): string;
   annotations(r: Resource): Strings;
   /** whether the manifest itself wrote spec.<field> (CRD defaults do not count) */
   written(r: Resource, field: string): boolean;
@@ -35,21 +37,40 @@ function stringsAt(r: Resource, key: 'annotations' | 'labels'): Strings {
   return Object.fromEntries(Object.entries(v as Record<string, unknown>).filter(([, x]) => typeof x === 'string')) as Strings;
 }
 
-const streamKey = (r: Resource, name: string) => `${connectionTarget(r)}\u0000${name}`;
+/** Groups by a key, keeping order. */
+function groupBy<T>(items: readonly T[], key: (t: T) => string | undefined): Map<string, T[]> {
+  const out = new Map<string, T[]>();
+  for (const t of items) {
+    const k = key(t);
+    if (k === undefined) continue;
+    const list = out.get(k);
+    if (list) list.push(t);
+    else out.set(k, [t]);
+  }
+  return out;
+}
 
 export function lintContext(resources: readonly Resource[], config: LintConfig): LintContext {
+  const targets = new Map(resources.map((r) => [r, connectionTarget(r)]));
+  const target = (r: Resource) => targets.get(r) ?? connectionTarget(r);
   const streams = resources.filter((r): r is Resource<StreamSpec> => r.kind === 'Stream');
   const consumers = resources.filter((r): r is Resource<ConsumerSpec> => r.kind === 'Consumer');
-  const byName = new Map(streams.map((s) => [streamKey(s, s.spec.name), s]));
-  const streamOf = (c: Resource<ConsumerSpec>) => byName.get(streamKey(c, c.spec.streamName));
+  const byName = new Map(streams.map((s) => [`${target(s)}\u0000${s.spec.name}`, s]));
+  const streamOf = (c: Resource<ConsumerSpec>) => byName.get(`${target(c)}\u0000${c.spec.streamName}`);
+  const readers = groupBy(consumers, (c) => {
+    const s = streamOf(c);
+    return s ? `${target(s)}\u0000${s.spec.name}` : undefined;
+  });
+  const byTarget = groupBy(streams, target);
   const ctx: LintContext = {
     resources,
     config,
     streams: () => streams,
     consumers: () => consumers,
     streamOf,
-    consumersOf: (s) => consumers.filter((c) => streamOf(c) === s),
-    neighbours: (s) => streams.filter((o) => o !== s && connectionTarget(o) === connectionTarget(s)),
+    consumersOf: (s) => readers.get(`${target(s)}\u0000${s.spec.name}`) ?? [],
+    neighbours: (s) => (byTarget.get(target(s)) ?? []).filter((o) => o !== s),
+    target,
     annotations: (r) => stringsAt(r, 'annotations'),
     written: (r, field) => {
       const spec = r.doc?.data.spec as Record<string, unknown> | undefined;

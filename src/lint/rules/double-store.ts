@@ -6,7 +6,6 @@
  * that name no account or servers go to the same default connection, where the server refuses
  * the second one.
  */
-import { connectionTarget } from '../../manifests/cross.js';
 import type { Resource } from '../../manifests/validate.js';
 import { isValidSubject, subjectsCollide } from '../../resources/subjects.js';
 import type { StreamSpec } from '../../resources/stream/schema.js';
@@ -39,21 +38,35 @@ function delivered(ctx: LintContext): RawFinding[] {
   });
 }
 
-/** The target of a stream without its namespace: equal for streams on the default connection. */
-const withoutNamespace = (r: Resource) => connectionTarget({ ...r, namespace: undefined });
-
 function overlapFor(s: Resource<StreamSpec>, o: Resource<StreamSpec>): string | undefined {
   const mine = (s.spec.subjects ?? []).filter(isValidSubject);
   const theirs = (o.spec.subjects ?? []).filter(isValidSubject);
   return mine.find((a) => theirs.some((b) => subjectsCollide(a, b)));
 }
 
+/** The first token of every subject of a stream, `*` for a wildcard one (only subjects sharing a first token, or a wildcard, can collide). */
+const firstTokens = (s: Resource<StreamSpec>) => [...new Set((s.spec.subjects ?? []).map((x) => x.split('.')[0]).map((t) => (t === '>' ? '*' : t)))];
+
+/** Streams declared before `s` that may share a subject with it: same first token, or a wildcard on either side. */
+function candidates(s: Resource<StreamSpec>, byToken: Map<string, Resource<StreamSpec>[]>, all: readonly Resource<StreamSpec>[]): readonly Resource<StreamSpec>[] {
+  const tokens = firstTokens(s);
+  if (tokens.includes('*')) return all;
+  return [...new Set([...tokens, '*'].flatMap((t) => byToken.get(t) ?? []))];
+}
+
 function acrossNamespaces(ctx: LintContext): RawFinding[] {
   const streams = ctx.streams();
-  return streams.flatMap((s, i) => {
+  // the target without the namespace: equal for streams that go to the same (default) connection
+  const place = new Map(streams.map((s) => [s, ctx.target({ ...s, namespace: undefined })]));
+  const order = new Map(streams.map((s, i) => [s, i]));
+  const byToken = new Map<string, Resource<StreamSpec>[]>();
+  for (const s of streams) for (const t of firstTokens(s)) byToken.set(t, [...(byToken.get(t) ?? []), s]);
+  return streams.flatMap((s) => {
     // the same name is the same stream on the server (declared twice), not two streams that clash
-    const other = streams.slice(0, i).find((o) => (o.namespace ?? '') !== (s.namespace ?? '') && o.spec.name !== s.spec.name
-      && withoutNamespace(o) === withoutNamespace(s) && overlapFor(s, o));
+    const other = candidates(s, byToken, streams)
+      .filter((o) => order.get(o)! < order.get(s)!)
+      .sort((a, b) => order.get(a)! - order.get(b)!)
+      .find((o) => (o.namespace ?? '') !== (s.namespace ?? '') && o.spec.name !== s.spec.name && place.get(o) === place.get(s) && overlapFor(s, o));
     if (!other) return [];
     const subject = overlapFor(s, other)!;
     const index = (s.spec.subjects ?? []).indexOf(subject);
