@@ -19,15 +19,19 @@ export interface SarifOptions {
 
 const LEVEL: Readonly<Record<Severity, string>> = { error: 'error', warning: 'warning', info: 'note' };
 
-interface SarifRule { id: string; name: string; shortDescription: { text: string }; help: { text: string }; helpUri: string; defaultConfiguration: { level: string } }
+interface SarifRule { id: string; name: string; shortDescription: { text: string }; help: { text: string; markdown?: string }; helpUri: string; defaultConfiguration: { level: string } }
 
 const link = (path: string, base?: string) => (base ? new URL(path, base.endsWith('/') ? base : base + '/').href : path);
 
 function lintRules(docsBase?: string): SarifRule[] {
-  return RULES.map((r) => ({
-    id: r.id, name: r.name, shortDescription: { text: r.title }, help: { text: `Fix: ${r.fix}` },
-    helpUri: link(docsPath(r.id), docsBase), defaultConfiguration: { level: LEVEL[r.severity] },
-  }));
+  return RULES.map((r) => {
+    const helpUri = link(docsPath(r.id), docsBase);
+    return {
+      id: r.id, name: r.name, shortDescription: { text: r.title },
+      help: { text: `Fix: ${r.fix}`, markdown: `**${r.id} ${r.name}**: ${r.title}.\n\n**Fix:** ${r.fix}.\n\n[${r.id} in the jetkeeper docs](${helpUri})` },
+      helpUri, defaultConfiguration: { level: LEVEL[r.severity] },
+    };
+  });
 }
 
 /** validate's codes that the report carries, as rules of their own. */

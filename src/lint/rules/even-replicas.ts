@@ -14,5 +14,8 @@ export const evenReplicas: Rule = {
   fields: ['stream.replicas', 'consumer.replicas', 'keyvalue.replicas', 'objectstore.replicas'],
   check: (ctx) => ctx.resources
     .filter((r) => (dataKinds(r) || r.kind === 'Consumer') && replicasOf(r) > 0 && replicasOf(r) % 2 === 0)
-    .map((r) => at(r, spec('replicas'), `${label(r)} has replicas: ${replicasOf(r)}; a quorum of ${replicasOf(r) / 2 + 1} survives ${replicasOf(r) / 2 - 1} lost server(s), as ${replicasOf(r) - 1} replicas would`)),
+    .map((r) => {
+      const n = replicasOf(r);
+      return at(r, spec('replicas'), `${label(r)} has replicas: ${n}; its quorum of ${n / 2 + 1} survives ${n / 2 - 1} lost server(s), no more than ${n - 1} replica${n - 1 === 1 ? '' : 's'} would`);
+    }),
 };

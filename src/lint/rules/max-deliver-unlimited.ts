@@ -14,6 +14,6 @@ export const maxDeliverUnlimited: Rule = {
   fix: 'set maxDeliver (e.g. 5) and handle $JS.EVENT.ADVISORY.CONSUMER.MAX_DELIVERIES.<stream>.<consumer> (a dead-letter stream or service)',
   fields: ['consumer.maxDeliver', 'consumer.ackPolicy'],
   check: (ctx) => ctx.consumers()
-    .filter((c) => c.spec.ackPolicy !== 'none' && (c.spec.maxDeliver === undefined || c.spec.maxDeliver <= 0))
+    .filter((c) => (c.spec.ackPolicy === 'explicit' || c.spec.ackPolicy === 'all') && (c.spec.maxDeliver === undefined || c.spec.maxDeliver <= 0))
     .map((c) => at(c, spec('maxDeliver'), `consumer ${c.spec.durableName} redelivers without limit (maxDeliver ${c.spec.maxDeliver === undefined ? 'not set' : c.spec.maxDeliver})`)),
 };
