@@ -12,7 +12,7 @@ import { DEFAULT_ACK_WAIT_NS, DEFAULT_MAX_ACK_PENDING, DEFAULT_MAX_WAITING } fro
 import { fieldDescription } from '../resources/descriptions.js';
 import { formatDuration } from '../resources/duration.js';
 import type { FieldDef, FieldTable } from '../resources/fields.js';
-import { KINDS, kindByAlias, type KindName, type ResourceKind } from '../resources/index.js';
+import { compareVersions, KINDS, kindByAlias, type KindName, type ResourceKind } from '../resources/index.js';
 import { STREAM_FIELDS } from '../resources/stream/fields.js';
 import { RULES } from './rules/index.js';
 
@@ -114,13 +114,18 @@ function explainField(kind: ResourceKind, field: string): FieldExplanation {
     nackDefault: NACK_ONLY_DEFAULTS[key] ?? (js.default === '' ? undefined : js.default),
     serverDefault: COMPUTED_SERVER_DEFAULTS[key] ?? (def ? serverDefault(def) : undefined),
     apiField: def?.api,
-    since: def?.since,
-    apiLevel: def?.apiLevel,
-    valueSince: def?.valueGates?.map((g) => ({ what: g.what, since: g.since })),
+    ...(def ? { since: def.since, apiLevel: def.apiLevel, valueSince: def.valueGates?.map((g) => ({ what: g.what, since: g.since })) } : gatesOf(kind, field)),
     change: def?.change,
     changeNote: def?.reason,
     lintRules: RULES.filter((r) => r.fields.includes(key)).map((r) => ({ id: r.id, name: r.name, severity: r.severity, title: r.title, docs: `docs/lint/${r.id}.md` })),
   });
+}
+
+/** Version gates of a kind without a field table: its feature gates on the API fields the spec field fills. */
+function gatesOf(kind: ResourceKind, field: string): Pick<FieldExplanation, 'since' | 'apiLevel' | 'valueSince'> {
+  const gates = kind.features.filter((g) => kind.specFields[g.field] === field);
+  const whole = gates.filter((g) => !g.what).sort((a, b) => compareVersions(b.since, a.since))[0];
+  return { since: whole?.since, apiLevel: whole?.apiLevel, valueSince: gates.filter((g) => g.what).map((g) => ({ what: g.what!, since: g.since })) };
 }
 
 function dropUndefined<T extends object>(o: T): T {

@@ -100,7 +100,7 @@ const KEYVALUE: Readonly<Record<string, string>> = {
   maxValueSize: 'The largest value a key may hold, in bytes; -1 is unlimited.',
   history: 'How many values are kept per key, up to 64 (0 and 1 keep the latest only).',
   ttl: 'How long a value is kept (a Go duration); absent keeps values forever.',
-  limitMarkerTtl: 'How long the delete markers of values removed by ttl are kept.',
+  limitMarkerTtl: 'How long the delete markers of values removed by ttl are kept, in nanoseconds (an integer, unlike the other durations, as in NACK).',
   maxBytes: 'How many bytes the bucket keeps; -1 is unlimited.',
   storage: 'file (survives restarts) or memory.',
   replicas: 'How many servers hold a copy (1 to 5).',

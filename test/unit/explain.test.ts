@@ -85,3 +85,10 @@ test('a field name without its kind finds it in every kind', () => {
   assert.match(renderExplain(r), /keyvalue\.replicas/);
   assert.deepEqual(explain('stream.'), explain('stream'));
 });
+
+test('kinds without a field table take their version gates from the kind (KeyValue limitMarkerTtl needs 2.11)', () => {
+  assert.equal(field('kv.limitMarkerTtl').since, '2.11.0');
+  assert.deepEqual(field('kv.sources').valueSince, [{ what: 'sources[].consumer', since: '2.14.0' }]);
+  assert.equal(field('obj.compression').since, '2.10.0');
+  assert.equal(field('kv.history').since, undefined);
+});
