@@ -87,6 +87,10 @@ export const catalogue = {
   JK4010: { title: 'network namespace operation failed', exitCode: 1 },
   JK4011: { title: 'example service did not start', exitCode: 1 },
   JK9001: { title: 'internal error', exitCode: 70 },
+  // policy lint, editor schemas and explain
+  JK1201: { title: 'lint configuration cannot be read', exitCode: 1 },
+  JK1202: { title: 'invalid lint configuration', exitCode: 1 },
+  JK1203: { title: 'unknown field to explain', exitCode: 1 },
 } as const satisfies Record<string, CatalogueEntry>;
 
 export type ErrorCode = keyof typeof catalogue;

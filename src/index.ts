@@ -32,3 +32,4 @@ export type { ConnectionSettings } from './nats/settings.js';
 export { startCluster, stopCluster, readClusterState, LocalCluster } from './local/cluster.js';
 export { findNatsServer } from './local/binary.js';
 export * from './resources/index.js';
+export * from './lint/index.js';

@@ -5,9 +5,11 @@ import { applyCommand } from './apply.js';
 import { benchCommand } from './bench.js';
 import { downCommand } from './down.js';
 import { drillCommand } from './drill.js';
+import { explainCommand } from './explain.js';
 import { exportCommand } from './export.js';
 import { getCommand } from './get.js';
 import { labCommand } from './lab.js';
+import { lintCommand } from './lint.js';
 import { addLogOptions, installLogger } from './log.js';
 import { planCommand } from './plan.js';
 import { schemaCommand } from './schema.js';
@@ -23,7 +25,7 @@ export function buildProgram(): Command {
   addGlobalOptions(program);
   addLogOptions(program);
   installLogger(program);
-  for (const register of [validateCommand, planCommand, applyCommand, getCommand, exportCommand, statusCommand, upCommand, downCommand, labCommand, schemaCommand, drillCommand, benchCommand]) {
+  for (const register of [validateCommand, planCommand, applyCommand, getCommand, exportCommand, statusCommand, upCommand, downCommand, labCommand, schemaCommand, drillCommand, benchCommand, lintCommand, explainCommand]) {
     register(program);
   }
   program.exitOverride((err) => {

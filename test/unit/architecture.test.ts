@@ -56,12 +56,19 @@ const never: [from: string, to: string, why: string][] = [
   ['reconcile', 'lab', 'the core serves the lab, not the other way round'],
   ['reconcile', 'local', 'the core reconciles any NATS system, not only a local one'],
   ['nats', 'reconcile', 'the door to NATS knows nothing of the pipeline'],
+  ['lint', 'nats', 'lint checks manifests, never a server'],
+  ['lint', 'local', 'lint checks manifests, never a server'],
+  ['lint', 'reconcile', 'lint checks manifests, never a server'],
+  ['lint', 'apply', 'lint checks manifests, never a server'],
+  ['lint', 'cli', 'the library never knows the command line'],
+  ['lint', 'lab', 'lint checks manifests, never a server'],
 ];
 
 test('the source tree was found', () => {
   assert.ok(files.length > 30);
   assert.ok(files.some((f) => f.part === 'resources'));
   assert.ok(files.some((f) => f.part === 'load'));
+  assert.ok(files.some((f) => f.path === 'lint/rules/index.ts'));
 });
 
 for (const [from, to, why] of never) {
