@@ -137,6 +137,9 @@ export interface ItemStatus {
 
 export type EventType = 'Normal' | 'Warning';
 
+/** An event's reason: a status reason, or one of the steps that have no status of their own. */
+export type EventReason = ControllerReason | 'Deleted' | 'Replacing' | 'RemovalRefused';
+
 /** Implemented by each source. */
 export interface ControllerSource {
   /** a short name for logs and /status, e.g. `dir:./manifests` */
@@ -147,7 +150,7 @@ export interface ControllerSource {
   /** the controller calls this only when the item's status changed; may be async (errors are logged) */
   report(key: string, status: ItemStatus): void | Promise<void>;
   /** deduplicated by the controller: not called again for the same key, type, reason and message */
-  event(key: string, type: EventType, reason: ControllerReason, message: string): void | Promise<void>;
+  event(key: string, type: EventType, reason: EventReason, message: string): void | Promise<void>;
   /** for /readyz: the source's watch is up */
   ready(): boolean;
 }
