@@ -87,6 +87,12 @@ export const catalogue = {
   JK4010: { title: 'network namespace operation failed', exitCode: 1 },
   JK4011: { title: 'example service did not start', exitCode: 1 },
   JK9001: { title: 'internal error', exitCode: 70 },
+  // controller core and directory source
+  JK5001: { title: 'invalid controller option', exitCode: 1 },
+  JK5002: { title: 'cannot listen on the controller address', exitCode: 1 },
+  JK5003: { title: 'controller source not available', exitCode: 1 },
+  JK5004: { title: 'cannot watch the manifest directory', exitCode: 1 },
+  JK5005: { title: 'cannot write the status file', exitCode: 1 },
 } as const satisfies Record<string, CatalogueEntry>;
 
 export type ErrorCode = keyof typeof catalogue;

@@ -2,6 +2,7 @@
 import { Command } from 'commander';
 import { addGlobalOptions } from './common.js';
 import { applyCommand } from './apply.js';
+import { controllerCommand } from './controller.js';
 import { benchCommand } from './bench.js';
 import { downCommand } from './down.js';
 import { drillCommand } from './drill.js';
@@ -23,7 +24,7 @@ export function buildProgram(): Command {
   addGlobalOptions(program);
   addLogOptions(program);
   installLogger(program);
-  for (const register of [validateCommand, planCommand, applyCommand, getCommand, exportCommand, statusCommand, upCommand, downCommand, labCommand, schemaCommand, drillCommand, benchCommand]) {
+  for (const register of [validateCommand, planCommand, applyCommand, getCommand, exportCommand, statusCommand, upCommand, downCommand, labCommand, schemaCommand, drillCommand, benchCommand, controllerCommand]) {
     register(program);
   }
   program.exitOverride((err) => {
