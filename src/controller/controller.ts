@@ -80,6 +80,8 @@ export class Controller {
   private readonly env: PassEnv;
   private readonly clock: Clock;
   private synced = false;
+  /** the first resync after the source's initial list has finished */
+  private settled = false;
   private stopped = false;
   private resyncTimer: unknown;
   private resyncing?: Promise<void>;
@@ -121,9 +123,9 @@ export class Controller {
     await this.pool.close();
   }
 
-  /** Ready: the source watches, the initial list was reconciled once, and every NATS connection in use is up. */
+  /** Ready: the source watches, the initial list was planned once, and every NATS connection in use is up. */
   ready(): boolean {
-    return this.synced && this.o.source.ready() && this.pool.allUp() && !this.stopped;
+    return this.settled && this.o.source.ready() && this.pool.allUp() && !this.stopped;
   }
 
   /** Resolves when nothing is queued or in flight. */
@@ -194,7 +196,10 @@ export class Controller {
   private onSynced(): void {
     if (this.synced || this.stopped) return;
     this.synced = true;
-    void this.resync().then(() => this.scheduleResync());
+    void this.resync().then(() => {
+      this.settled = true;
+      this.scheduleResync();
+    });
   }
 
   private scheduleResync(): void {
