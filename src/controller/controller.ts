@@ -30,6 +30,8 @@ export interface ControllerOptions {
   readOnly?: boolean;
   /** passes at once (default 4) */
   workers?: number;
+  /** the most resources one pass takes (default 64) */
+  batch?: number;
   /** the most deletes one prune may make (default: the guard of `apply --prune`) */
   pruneMax?: number;
   /** after this long a removal that cannot complete orphans the asset (default 300 000) */
@@ -90,7 +92,7 @@ export class Controller {
     this.clock = o.clock ?? SYSTEM_CLOCK;
     this.pool = new ConnectionPool(o.connect);
     this.queue = new WorkQueue((keys) => this.work(keys), {
-      workers: o.workers, clock: this.clock, random: o.random, baseMs: o.backoff?.baseMs, maxMs: o.backoff?.maxMs,
+      workers: o.workers, batch: o.batch, clock: this.clock, random: o.random, baseMs: o.backoff?.baseMs, maxMs: o.backoff?.maxMs,
     });
     this.metrics = createControllerMetrics(() => this.queue.depth());
     this.env = {
