@@ -73,13 +73,15 @@ describe('jetkeeper controller --source dir: on a real 3-node cluster', () => {
   let park: string;
   const running = new Set<Running>();
 
-  async function start(extra: string[] = []): Promise<Running> {
-    const proc = spawn(process.execPath, [bin, 'controller', '--source', `dir:${dir}`, '-s', cluster.urls.join(','), '--listen', '127.0.0.1:0', '--sync-interval', SYNC, '--log-format', 'text', ...extra], {
+  async function start(extra: string[] = [], opts: { dir?: string; servers?: string; ready?: boolean } = {}): Promise<Running> {
+    const args = ['controller', '--source', `dir:${opts.dir ?? dir}`, '-s', opts.servers ?? cluster.urls.join(','), '--listen', '127.0.0.1:0', '--sync-interval', SYNC, '--log-format', 'text', ...extra];
+    const proc = spawn(process.execPath, [bin, ...args], {
       env: { ...process.env, NATS_URL: '' }, stdio: ['ignore', 'pipe', 'pipe'],
     });
     const r = new Running(proc);
     running.add(r);
     await eventually('the controller to listen', async () => r.url, 20_000);
+    if (opts.ready === false) return r;
     await eventually('the controller to be ready', async () => ((await fetch(`${r.url}/readyz`)).status === 200 ? true : undefined), 30_000);
     return r;
   }
@@ -247,5 +249,69 @@ describe('jetkeeper controller --source dir: on a real 3-node cluster', () => {
     assert.equal((await jsm.streams.info('ORDERS')).state.messages, 5, 'no message lost');
     assert.ok(await exists('HANDMADE'));
     assert.equal(await stop(second), 0);
+  });
+
+  test('--read-only writes nothing and reports the difference', async () => {
+    write('ro.yaml', streamDoc('RO_ONLY', '', 1));
+    const ro = await start(['--read-only']);
+    const st = await eventually('DriftDetected', async () => {
+      const x = await ro.item('Stream/RO_ONLY');
+      return x?.reason === 'DriftDetected' ? x : undefined;
+    });
+    assert.match(st.message, /does not exist.*read-only/);
+    await sleep(3000);
+    assert.equal(await exists('RO_ONLY'), false);
+    assert.equal(await stop(ro), 0);
+    rmSync(join(dir, 'ro.yaml'));
+  });
+
+  test('a consumer waits for its stream (StreamMissing), then follows it; NotOwned until adopted; immutable changes refused with the plan', async () => {
+    ctl = await start();
+    write('late-consumer.yaml', consumerDoc('LATE', 'c1'));
+    await eventually('StreamMissing', async () => ((await ctl.item('Consumer/LATE/c1'))?.reason === 'StreamMissing' ? true : undefined));
+    write('late-stream.yaml', streamDoc('LATE', '', 1));
+    await eventually('the consumer created after its stream', async () => ((await ctl.item('Consumer/LATE/c1'))?.ready && (await consumerExists('LATE', 'c1')) ? true : undefined));
+
+    write('handmade.yaml', streamDoc('HANDMADE', ', maxAge: 1h', 1));
+    const foreign = await eventually('NotOwned', async () => {
+      const x = await ctl.item('Stream/HANDMADE');
+      return x?.reason === 'NotOwned' ? x : undefined;
+    });
+    assert.match(foreign.message, /jetkeeper\.io\/adopt/);
+    assert.equal((await streamCfg('HANDMADE')).max_age, 0, 'not touched');
+    const adopted = streamDoc('HANDMADE', ', maxAge: 1h', 1).replace('metadata: {name: handmade}', 'metadata: {name: handmade, annotations: {jetkeeper.io/adopt: "true"}}');
+    write('handmade.yaml', adopted);
+    await eventually('adopted and updated', async () => ((await streamCfg('HANDMADE')).max_age === 3600e9 ? true : undefined));
+
+    write('imm.yaml', streamDoc('IMM', '', 1));
+    await eventually('IMM created', async () => ((await ctl.item('Stream/IMM'))?.ready ? true : undefined));
+    await jetstream(nc).publish('imm.x', 'kept');
+    write('imm.yaml', streamDoc('IMM', '', 1).replace('storage: file', 'storage: memory'));
+    const refused = await eventually('ImmutableFieldChanged', async () => {
+      const x = await ctl.item('Stream/IMM');
+      return x?.reason === 'ImmutableFieldChanged' ? x : undefined;
+    });
+    assert.equal(refused.ready, false);
+    assert.match(refused.message, /spec\.storage: file → memory/);
+    assert.match(refused.message, /recreating would lose: deletes stream IMM and its 1 messages/);
+    assert.equal((await streamCfg('IMM')).storage, 'file');
+    write('imm.yaml', streamDoc('IMM', '', 1).replace('storage: file', 'storage: memory').replace('metadata: {name: imm}', 'metadata: {name: imm, annotations: {jetkeeper.io/allow-replace: "true"}}'));
+    await eventually('recreated in memory', async () => ((await streamCfg('IMM')).storage === 'memory' ? true : undefined));
+    assert.equal(await stop(ctl), 0);
+  });
+
+  test('NATS unreachable: ConnectionFailed, /readyz 503, /healthz 200; SIGTERM still exits 0', async () => {
+    const other = join(park, 'alone');
+    mkdirSync(other);
+    writeFileSync(join(other, 's.yaml'), streamDoc('ALONE', '', 1));
+    const down = await start([], { dir: other, servers: 'nats://127.0.0.1:1', ready: false });
+    const st = await eventually('ConnectionFailed', async () => {
+      const x = await down.item('Stream/ALONE');
+      return x?.reason === 'ConnectionFailed' ? x : undefined;
+    });
+    assert.equal(st.ready, false);
+    assert.equal((await fetch(`${down.url}/readyz`)).status, 503);
+    assert.equal((await fetch(`${down.url}/healthz`)).status, 200);
+    assert.equal(await stop(down), 0);
   });
 });
