@@ -225,7 +225,8 @@ export class Controller {
     const decisions = await planAll(this.env, items);
     this.metrics.duration.observe(Number(process.hrtime.bigint() - started) / 1e9);
     for (const item of items) {
-      if (this.items.get(item.key) !== item) continue;
+      // an item changed meanwhile, or a pass has it: that pass reports it
+      if (this.items.get(item.key) !== item || this.queue.busy(item.key)) continue;
       const d = decisions.get(item.key)!;
       if (d.write === 'apply') {
         this.hinted.add(item.key);

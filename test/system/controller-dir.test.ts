@@ -15,6 +15,11 @@ import { fileURLToPath } from 'node:url';
 import { connect, type NatsConnection } from '@nats-io/transport-node';
 import { jetstream, jetstreamManager, type JetStreamManager } from '@nats-io/jetstream';
 import type { LocalCluster } from '../../src/local/cluster.js';
+import { Controller } from '../../src/controller/controller.js';
+import { DEFAULT_POLICY, type ControllerSource, type EventReason, type ItemStatus, type RemovalResult, type SourceItem, type SourceSink } from '../../src/controller/source.js';
+import { parseManifests } from '../../src/manifests/load.js';
+import { validateDocuments } from '../../src/manifests/validate.js';
+import { JkError } from '../../src/errors.js';
 import { sleep } from '../../src/nats/retry.js';
 import { eventually } from '../helpers/monitor.js';
 import { makeTempDir, startTestCluster } from '../helpers/servers.js';
@@ -313,5 +318,68 @@ describe('jetkeeper controller --source dir: on a real 3-node cluster', () => {
     assert.equal((await fetch(`${down.url}/readyz`)).status, 503);
     assert.equal((await fetch(`${down.url}/healthz`)).status, 200);
     assert.equal(await stop(down), 0);
+  });
+
+  test('the source contract, in process: reports only on change, events deduplicated, removals call back deleted / orphaned / orphaned after the timeout', async () => {
+    class TestSource implements ControllerSource {
+      readonly name = 'test';
+      sink!: SourceSink;
+      reports: [string, ItemStatus][] = [];
+      events: [string, string, EventReason, string][] = [];
+      async start(sink: SourceSink) { this.sink = sink; }
+      async stop() {}
+      report(key: string, s: ItemStatus) { this.reports.push([key, s]); }
+      event(key: string, type: string, reason: EventReason, message: string) { this.events.push([key, type, reason, message]); }
+      ready() { return true; }
+    }
+    const item = (name: string, over: Partial<SourceItem> = {}): SourceItem => {
+      const v = validateDocuments(parseManifests(streamDoc(name, '', 1), `${name}.yaml`));
+      const r = v.resources[0];
+      return { key: `ns/${name}`, resource: r, generation: 1, policy: { ...DEFAULT_POLICY }, ...over };
+    };
+    const src = new TestSource();
+    const c = new Controller({ source: src, connection: { servers: cluster.urls }, owner: 'contract', syncIntervalMs: 3_600_000, backoff: { baseMs: 100, maxMs: 400 } });
+    try {
+      await c.start();
+      src.sink.upsert(item('SRC_A'));
+      src.sink.upsert(item('SRC_B', { policy: { ...DEFAULT_POLICY, deletion: 'orphan' } }));
+      src.sink.upsert(item('SRC_C'));
+      src.sink.upsert({ key: 'ns/broken', generation: 1, policy: { ...DEFAULT_POLICY }, errors: [new JkError('JK1005', { message: 'maxAge: not a duration', resource: 'Stream/BROKEN', field: 'spec.maxAge' })] });
+      src.sink.synced();
+      await eventually('all valid Ready', async () => (['ns/SRC_A', 'ns/SRC_B', 'ns/SRC_C'].every((k) => c.statusOf(k)?.ready) ? true : undefined));
+      assert.equal(c.statusOf('ns/broken')?.reason, 'InvalidManifest');
+      assert.equal(await exists('BROKEN'), false);
+      await c.resync();
+      await c.idle();
+      const reports = src.reports.length;
+      const events = src.events.length;
+      await c.resync();
+      await c.idle();
+      await c.resync();
+      await c.idle();
+      assert.equal(src.reports.length, reports, 'no status report when nothing changed');
+      assert.equal(src.events.length, events, 'no repeated events');
+      assert.equal(src.events.filter(([k, , r]) => k === 'ns/SRC_A' && r === 'Created').length, 1);
+      assert.equal(c.statusOf('ns/SRC_A')?.observedGeneration, 1);
+
+      const done = (key: string, opts: { timeoutMs?: number } = {}) => new Promise<RemovalResult>((resolve) => src.sink.remove(key, { done: resolve, ...opts }));
+      const a = await done('ns/SRC_A');
+      assert.equal(a.result, 'deleted');
+      assert.equal(await exists('SRC_A'), false);
+      const b = await done('ns/SRC_B');
+      assert.equal(b.result, 'orphaned');
+      assert.ok(await exists('SRC_B'));
+      // the last one: nothing would stay declared, so the guard refuses; after the timeout it is orphaned
+      const t0 = Date.now();
+      const last = await done('ns/SRC_C', { timeoutMs: 1500 });
+      assert.equal(last.result, 'orphaned');
+      assert.match(last.message, /timeout.*prune refused/);
+      assert.ok(Date.now() - t0 >= 1400);
+      assert.ok(await exists('SRC_C'), 'kept: the guard refused');
+      assert.ok(src.events.some(([k, , r]) => k === 'ns/SRC_C' && r === 'RemovalRefused'));
+      assert.ok(src.events.some(([k, , r]) => k === 'ns/SRC_C' && r === 'Orphaned'));
+    } finally {
+      await c.stop();
+    }
   });
 });
