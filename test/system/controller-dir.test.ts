@@ -382,4 +382,21 @@ describe('jetkeeper controller --source dir: on a real 3-node cluster', () => {
       await c.stop();
     }
   });
+
+  test('every server down: ConnectionFailed and not ready; back up: the pending change converges', async () => {
+    ctl = await start();
+    await eventually('in sync', async () => ((await ctl.status()).items.every((i) => i.status?.ready) ? true : undefined), 60_000);
+    for (const s of cluster.servers) await cluster.killServer(s.name);
+    write('orders.yaml', streamDoc('ORDERS', ', maxAge: 4h') + consumerDoc('ORDERS', 'ship'));
+    await eventually('ConnectionFailed', async () => ((await ctl.item('Stream/ORDERS'))?.reason === 'ConnectionFailed' ? true : undefined), 60_000);
+    assert.equal((await fetch(`${ctl.url}/readyz`)).status, 503);
+    for (const s of cluster.servers) cluster.spawn(s);
+    cluster.writeFiles();
+    await cluster.waitReady({ timeoutMs: 60_000 });
+    await eventually('the change applied after recovery', async () => ((await streamCfg('ORDERS')).max_age === 4 * 3600e9 ? true : undefined), 90_000);
+    await eventually('Ready again', async () => ((await ctl.item('Stream/ORDERS'))?.ready ? true : undefined), 30_000);
+    await eventually('/readyz 200 again', async () => ((await fetch(`${ctl.url}/readyz`)).status === 200 ? true : undefined), 30_000);
+    assert.equal((await jsm.streams.info('ORDERS')).state.messages, 5, 'no message lost');
+    assert.equal(await stop(ctl), 0);
+  });
 });
