@@ -96,7 +96,7 @@ export class Controller {
     });
     this.metrics = createControllerMetrics(() => this.queue.depth());
     this.env = {
-      owner: o.owner, drift: o.drift ?? 'repair', readOnly: !!o.readOnly, connection: o.connection, pool: this.pool, concurrency: o.concurrency,
+      owner: o.owner, drift: o.drift ?? 'repair', readOnly: !!o.readOnly, connection: o.connection, pool: this.pool, concurrency: o.concurrency, pruneMax: o.pruneMax,
       accounts: (poolKey) => this.accountsIn(poolKey),
       manifestChanged: (item) => this.reconciled.get(item.key) !== item.generation,
       announce: (item, d) => { if (d.event) this.emit(item.key, d.event.type, d.event.reason, d.event.message); },
