@@ -305,11 +305,11 @@ describe('jetkeeper controller --source dir: on a real 3-node cluster', () => {
     assert.equal(await stop(ctl), 0);
   });
 
-  test('NATS unreachable: ConnectionFailed, /readyz 503, /healthz 200; SIGTERM still exits 0', async () => {
+  test('NATS unreachable: ConnectionFailed, /readyz 503, /healthz 200, no password shown; SIGTERM still exits 0', async () => {
     const other = join(park, 'alone');
     mkdirSync(other);
     writeFileSync(join(other, 's.yaml'), streamDoc('ALONE', '', 1));
-    const down = await start([], { dir: other, servers: 'nats://127.0.0.1:1', ready: false });
+    const down = await start([], { dir: other, servers: 'nats://jkuser:s3cret-pw@127.0.0.1:1', ready: false });
     const st = await eventually('ConnectionFailed', async () => {
       const x = await down.item('Stream/ALONE');
       return x?.reason === 'ConnectionFailed' ? x : undefined;
@@ -317,7 +317,10 @@ describe('jetkeeper controller --source dir: on a real 3-node cluster', () => {
     assert.equal(st.ready, false);
     assert.equal((await fetch(`${down.url}/readyz`)).status, 503);
     assert.equal((await fetch(`${down.url}/healthz`)).status, 200);
+    const shown = [JSON.stringify(await down.status()), await (await fetch(`${down.url}/metrics`)).text()];
     assert.equal(await stop(down), 0);
+    shown.push(down.lines.join('\n'));
+    for (const text of shown) assert.equal(text.includes('s3cret-pw'), false, 'the password never appears');
   });
 
   test('the source contract, in process: reports only on change, events deduplicated, removals call back deleted / orphaned / orphaned after the timeout', async () => {
