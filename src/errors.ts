@@ -91,6 +91,12 @@ export const catalogue = {
   JK1201: { title: 'lint configuration cannot be read', exitCode: 1 },
   JK1202: { title: 'invalid lint configuration', exitCode: 1 },
   JK1203: { title: 'unknown field to explain', exitCode: 1 },
+  // controller core and directory source
+  JK5001: { title: 'invalid controller option', exitCode: 1 },
+  JK5002: { title: 'cannot listen on the controller address', exitCode: 1 },
+  JK5003: { title: 'controller source not available', exitCode: 1 },
+  JK5004: { title: 'cannot watch the manifest directory', exitCode: 1 },
+  JK5005: { title: 'cannot write the status file', exitCode: 1 },
 } as const satisfies Record<string, CatalogueEntry>;
 
 export type ErrorCode = keyof typeof catalogue;

@@ -2,6 +2,7 @@
 import { Command } from 'commander';
 import { addGlobalOptions } from './common.js';
 import { applyCommand } from './apply.js';
+import { controllerCommand } from './controller.js';
 import { benchCommand } from './bench.js';
 import { downCommand } from './down.js';
 import { drillCommand } from './drill.js';
@@ -26,6 +27,7 @@ export function buildProgram(): Command {
   addLogOptions(program);
   installLogger(program);
   for (const register of [validateCommand, planCommand, applyCommand, getCommand, exportCommand, statusCommand, upCommand, downCommand, labCommand, schemaCommand, drillCommand, benchCommand, lintCommand, explainCommand]) {
+  for (const register of [validateCommand, planCommand, applyCommand, getCommand, exportCommand, statusCommand, upCommand, downCommand, labCommand, schemaCommand, drillCommand, benchCommand, controllerCommand]) {
     register(program);
   }
   program.exitOverride((err) => {

@@ -62,6 +62,12 @@ const never: [from: string, to: string, why: string][] = [
   ['lint', 'apply', 'lint checks manifests, never a server'],
   ['lint', 'cli', 'the library never knows the command line'],
   ['lint', 'lab', 'lint checks manifests, never a server'],
+  ['controller', 'cli', 'the library never knows the command line'],
+  ['controller', 'local', 'the controller reconciles any NATS system, not only a local one'],
+  ['controller', 'lab', 'the controller serves the lab, not the other way round'],
+  ['reconcile', 'controller', 'the reconcile core is a step of the controller, not the other way round'],
+  ['plan', 'controller', 'planning is a step of the controller'],
+  ['nats', 'controller', 'the door to NATS knows nothing of the controller'],
 ];
 
 test('the source tree was found', () => {
@@ -90,5 +96,15 @@ test('only src/cli reads process.env', () => {
 
 test('only src/cli imports src/lab', () => {
   const bad = files.filter((f) => f.part !== 'cli' && f.part !== 'lab').flatMap((f) => f.imports.filter((i) => target(f, i) === 'lab').map((i) => `${f.path} -> ${i}`));
+  assert.deepEqual(bad, []);
+});
+
+test('the controller talks to NATS only through the reconcile core, the executor and src/nats', () => {
+  const bad = files.filter((f) => f.part === 'controller' && !f.path.startsWith('controller/sources/kubernetes')).flatMap((f) => f.imports.filter((i) => i.startsWith('@kubernetes/') || i.startsWith('@nats-io/')).map((i) => `${f.path} -> ${i}`));
+  assert.deepEqual(bad, []);
+});
+
+test('the command line reaches the controller through src/controller, never src/apply', () => {
+  const bad = files.filter((f) => f.part === 'cli').flatMap((f) => f.imports.filter((i) => target(f, i) === 'apply').map((i) => `${f.path} -> ${i}`));
   assert.deepEqual(bad, []);
 });
