@@ -2,6 +2,7 @@
 import { Command } from 'commander';
 import { addGlobalOptions } from './common.js';
 import { applyCommand } from './apply.js';
+import { backupCommand } from './backup.js';
 import { benchCommand } from './bench.js';
 import { downCommand } from './down.js';
 import { drillCommand } from './drill.js';
@@ -10,6 +11,7 @@ import { getCommand } from './get.js';
 import { labCommand } from './lab.js';
 import { addLogOptions, installLogger } from './log.js';
 import { planCommand } from './plan.js';
+import { restoreCommand } from './restore.js';
 import { schemaCommand } from './schema.js';
 import { statusCommand } from './status.js';
 import { upCommand } from './up.js';
@@ -23,7 +25,7 @@ export function buildProgram(): Command {
   addGlobalOptions(program);
   addLogOptions(program);
   installLogger(program);
-  for (const register of [validateCommand, planCommand, applyCommand, getCommand, exportCommand, statusCommand, upCommand, downCommand, labCommand, schemaCommand, drillCommand, benchCommand]) {
+  for (const register of [validateCommand, planCommand, applyCommand, getCommand, exportCommand, statusCommand, upCommand, downCommand, labCommand, schemaCommand, drillCommand, benchCommand, backupCommand, restoreCommand]) {
     register(program);
   }
   program.exitOverride((err) => {
