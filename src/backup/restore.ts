@@ -102,8 +102,18 @@ export async function restoreBackup(admin: JetStreamAdmin, dir: string, opts: Re
   const st = info?.state;
   return {
     stream, from: String(files.meta.config.name), dir, archive: files.archive, bytes, messages: st?.messages ?? 0, firstSeq: st?.first_seq ?? 0, lastSeq: st?.last_seq ?? 0,
-    consumers: await consumerPositions(admin, stream), durationMs, mbPerSec: durationMs > 0 ? Math.round((bytes / 1_048_576 / (durationMs / 1000)) * 100) / 100 : 0, replaced,
+    consumers: await consumersBack(admin, stream, Number((files.meta.state as { consumer_count?: number }).consumer_count ?? 0)), durationMs, mbPerSec: durationMs > 0 ? Math.round((bytes / 1_048_576 / (durationMs / 1000)) * 100) / 100 : 0, replaced,
   };
+}
+
+/** In a cluster the stream leader recreates the consumers after the restore answered: waits (up to 15 s) until `count` are listed. */
+async function consumersBack(admin: JetStreamAdmin, stream: string, count: number): Promise<ConsumerPosition[]> {
+  const until = Date.now() + 15_000;
+  for (;;) {
+    const list = await consumerPositions(admin, stream);
+    if (list.length >= count || Date.now() > until) return list;
+    await new Promise((r) => setTimeout(r, 200));
+  }
 }
 
 function explainOverlap(e: unknown, stream: string): unknown {

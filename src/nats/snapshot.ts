@@ -4,9 +4,9 @@
  * chunks acked one by one (flow control), an empty message ending the data, its status saying
  * how it ended. The archive bytes are opaque here: stored and sent back exactly as received.
  */
-import { createHash } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 import { createInbox, type Msg, type NatsConnection, type Subscription } from '@nats-io/transport-node';
-import { jetstream, DeliverPolicy } from '@nats-io/jetstream';
+import { jetstream, AckPolicy, DeliverPolicy } from '@nats-io/jetstream';
 import { JkError } from '../errors.js';
 import { decodeNatsError, type JetStreamAdmin, type JsonConfig } from './admin.js';
 
@@ -217,24 +217,34 @@ export async function digestStream(admin: JetStreamAdmin, stream: string, lastSe
   return out;
 }
 
+/**
+ * A consumer of its own (no acks, in memory, one replica) named so it can be deleted right after:
+ * a replay must not leave a consumer behind that a later snapshot would carry.
+ */
 async function replayInto(admin: JetStreamAdmin, range: { stream: string; lastSeq: number; idleMs: number }, hash: ReturnType<typeof createHash>, out: StreamDigest): Promise<void> {
   const { stream, lastSeq, idleMs } = range;
-  const js = jetstream(admin.nc, { domain: admin.settings.jsDomain, timeout: admin.settings.timeoutMs ?? 10_000 });
-  const consumer = await js.consumers.get(stream, { deliver_policy: DeliverPolicy.All });
-  const messages = await consumer.consume({ max_messages: 1024, idle_heartbeat: Math.min(idleMs, 5_000) });
+  const name = `jkdigest_${randomBytes(6).toString('hex')}`;
+  await admin.jsm.consumers.add(stream, { name, ack_policy: AckPolicy.None, deliver_policy: DeliverPolicy.All, mem_storage: true, num_replicas: 1, inactive_threshold: 60_000_000_000 })
+    .catch((e: unknown) => { throw decodeNatsError(e, `Stream/${stream}`, admin.settings); });
   try {
-    for await (const m of messages) {
-      if (m.seq > lastSeq) break;
-      hash.update(`${m.seq}\n${m.subject}\n${headerText(m.headers)}\n${m.data.length}\n`);
-      hash.update(m.data);
-      out.messages++;
-      if (!out.firstSeq) out.firstSeq = m.seq;
-      out.lastSeq = m.seq;
-      out.subjects[m.subject] = (out.subjects[m.subject] ?? 0) + 1;
-      if (m.seq >= lastSeq || m.info.pending === 0) break;
+    const js = jetstream(admin.nc, { domain: admin.settings.jsDomain, timeout: admin.settings.timeoutMs ?? 10_000 });
+    const messages = await (await js.consumers.get(stream, name)).consume({ max_messages: 1024, idle_heartbeat: Math.min(idleMs, 5_000) });
+    try {
+      for await (const m of messages) {
+        if (m.seq > lastSeq) break;
+        hash.update(`${m.seq}\n${m.subject}\n${headerText(m.headers)}\n${m.data.length}\n`);
+        hash.update(m.data);
+        out.messages++;
+        if (!out.firstSeq) out.firstSeq = m.seq;
+        out.lastSeq = m.seq;
+        out.subjects[m.subject] = (out.subjects[m.subject] ?? 0) + 1;
+        if (m.seq >= lastSeq || m.info.pending === 0) break;
+      }
+    } finally {
+      await messages.close().catch(() => {});
     }
   } finally {
-    await messages.close().catch(() => {});
+    await admin.jsm.consumers.delete(stream, name).catch(() => {});
   }
 }
 

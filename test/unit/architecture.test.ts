@@ -56,6 +56,10 @@ const never: [from: string, to: string, why: string][] = [
   ['reconcile', 'lab', 'the core serves the lab, not the other way round'],
   ['reconcile', 'local', 'the core reconciles any NATS system, not only a local one'],
   ['nats', 'reconcile', 'the door to NATS knows nothing of the pipeline'],
+  ['backup', 'cli', 'the library never knows the command line'],
+  ['backup', 'apply', 'backups and migrations change streams through src/nats or the reconcile core'],
+  ['nats', 'backup', 'the door to NATS knows nothing of the backup format'],
+  ['backup', 'local', 'backups work on any NATS system, not only a local one'],
 ];
 
 test('the source tree was found', () => {
