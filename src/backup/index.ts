@@ -5,3 +5,4 @@ export { backupAccount, restoreAccount, accountBackupDirs, type AccountBackupRes
 export { verifyBackup, scratchConfig, type VerifyResult } from './verify.js';
 export { describeBackups, type BackupDescription } from './describe.js';
 export { archiveNameFor, checkFraming, metaText, readBackupDir, readSidecar, ARCHIVE_TAR, ARCHIVE_V2, META_FILE, SIDECAR_FILE, type Sidecar, type Verification } from './format.js';
+export { migrateStream, planMigration, MIGRATE_STEPS, type MigrateOptions, type MigratePlan, type MigrateStep } from './migrate.js';

@@ -10,6 +10,7 @@ import { exportCommand } from './export.js';
 import { getCommand } from './get.js';
 import { labCommand } from './lab.js';
 import { addLogOptions, installLogger } from './log.js';
+import { migrateCommand } from './migrate.js';
 import { planCommand } from './plan.js';
 import { restoreCommand } from './restore.js';
 import { schemaCommand } from './schema.js';
@@ -25,7 +26,7 @@ export function buildProgram(): Command {
   addGlobalOptions(program);
   addLogOptions(program);
   installLogger(program);
-  for (const register of [validateCommand, planCommand, applyCommand, getCommand, exportCommand, statusCommand, upCommand, downCommand, labCommand, schemaCommand, drillCommand, benchCommand, backupCommand, restoreCommand]) {
+  for (const register of [validateCommand, planCommand, applyCommand, getCommand, exportCommand, statusCommand, upCommand, downCommand, labCommand, schemaCommand, drillCommand, benchCommand, backupCommand, restoreCommand, migrateCommand]) {
     register(program);
   }
   program.exitOverride((err) => {

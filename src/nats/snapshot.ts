@@ -217,34 +217,61 @@ export async function digestStream(admin: JetStreamAdmin, stream: string, lastSe
   return out;
 }
 
-/**
- * A consumer of its own (no acks, in memory, one replica) named so it can be deleted right after:
- * a replay must not leave a consumer behind that a later snapshot would carry.
- */
 async function replayInto(admin: JetStreamAdmin, range: { stream: string; lastSeq: number; idleMs: number }, hash: ReturnType<typeof createHash>, out: StreamDigest): Promise<void> {
-  const { stream, lastSeq, idleMs } = range;
-  const name = `jkdigest_${randomBytes(6).toString('hex')}`;
+  await replayStream(admin, range.stream, (m) => {
+    if (m.seq > range.lastSeq) return true;
+    hash.update(`${m.seq}\n${m.subject}\n${headerText(m.headers)}\n${m.data.length}\n`);
+    hash.update(m.data);
+    out.messages++;
+    if (!out.firstSeq) out.firstSeq = m.seq;
+    out.lastSeq = m.seq;
+    out.subjects[m.subject] = (out.subjects[m.subject] ?? 0) + 1;
+    return m.seq >= range.lastSeq;
+  }, range.idleMs);
+}
+
+export interface ReplayedMessage {
+  seq: number;
+  subject: string;
+  headers?: Iterable<[string, string[]]> & { get(k: string): string };
+  data: Uint8Array;
+  /** messages left after this one */
+  pending: number;
+}
+
+/**
+ * Replays `stream` from its first message, calling `onMsg` until it returns true or nothing is
+ * left. Uses a consumer of its own (no acks, in memory, one replica), deleted right after: a replay
+ * must not leave a consumer behind that a later snapshot would carry.
+ */
+export async function replayStream(admin: JetStreamAdmin, stream: string, onMsg: (m: ReplayedMessage) => boolean | void, idleMs = 10_000): Promise<void> {
+  const name = `jkreplay_${randomBytes(6).toString('hex')}`;
   await admin.jsm.consumers.add(stream, { name, ack_policy: AckPolicy.None, deliver_policy: DeliverPolicy.All, mem_storage: true, num_replicas: 1, inactive_threshold: 60_000_000_000 })
     .catch((e: unknown) => { throw decodeNatsError(e, `Stream/${stream}`, admin.settings); });
   try {
     const js = jetstream(admin.nc, { domain: admin.settings.jsDomain, timeout: admin.settings.timeoutMs ?? 10_000 });
-    const messages = await (await js.consumers.get(stream, name)).consume({ max_messages: 1024, idle_heartbeat: Math.min(idleMs, 5_000) });
+    const c = await js.consumers.get(stream, name);
+    if ((await c.info(true)).num_pending === 0) return;
+    const messages = await c.consume({ max_messages: 1024, idle_heartbeat: Math.min(idleMs, 5_000) });
     try {
       for await (const m of messages) {
-        if (m.seq > lastSeq) break;
-        hash.update(`${m.seq}\n${m.subject}\n${headerText(m.headers)}\n${m.data.length}\n`);
-        hash.update(m.data);
-        out.messages++;
-        if (!out.firstSeq) out.firstSeq = m.seq;
-        out.lastSeq = m.seq;
-        out.subjects[m.subject] = (out.subjects[m.subject] ?? 0) + 1;
-        if (m.seq >= lastSeq || m.info.pending === 0) break;
+        if (onMsg({ seq: m.seq, subject: m.subject, headers: m.headers, data: m.data, pending: m.info.pending }) || m.info.pending === 0) break;
       }
     } finally {
       await messages.close().catch(() => {});
     }
   } finally {
     await admin.jsm.consumers.delete(stream, name).catch(() => {});
+  }
+}
+
+/** Stream info as the server sends it (config, state, sources, mirror), with per-subject counts when `subjectsFilter` is given. */
+export async function streamInfoRaw(admin: JetStreamAdmin, stream: string, subjectsFilter?: string): Promise<JsonConfig | undefined> {
+  if (!(await admin.streamInfo(stream))) return undefined;
+  try {
+    return (await admin.jsm.streams.info(stream, subjectsFilter ? { subjects_filter: subjectsFilter } : undefined)) as unknown as JsonConfig;
+  } catch (e) {
+    throw decodeNatsError(e, `Stream/${stream}`, admin.settings);
   }
 }
 
