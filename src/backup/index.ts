@@ -6,3 +6,5 @@ export { verifyBackup, scratchConfig, type VerifyResult } from './verify.js';
 export { describeBackups, type BackupDescription } from './describe.js';
 export { archiveNameFor, checkFraming, metaText, readBackupDir, readSidecar, ARCHIVE_TAR, ARCHIVE_V2, META_FILE, SIDECAR_FILE, type Sidecar, type Verification } from './format.js';
 export { migrateStream, planMigration, MIGRATE_STEPS, type MigrateOptions, type MigratePlan, type MigrateStep } from './migrate.js';
+export { validateBackupPolicies, nextRun, runBackupPolicy, backupPolicySchema, POLICY_API_VERSION, POLICY_KIND, type BackupPolicy, type PolicyRunResult, type PolicyDeps } from './policy.js';
+export { registerBackupMetrics, BACKUP_METRICS, type BackupCollector } from './metrics.js';

@@ -98,12 +98,23 @@ export async function restoreBackup(admin: JetStreamAdmin, dir: string, opts: Re
     throw explainOverlap(e, stream);
   }
   const durationMs = Date.now() - started;
-  const info = await admin.streamInfo(stream);
+  const info = await replicasCurrent(admin, stream);
   const st = info?.state;
   return {
     stream, from: String(files.meta.config.name), dir, archive: files.archive, bytes, messages: st?.messages ?? 0, firstSeq: st?.first_seq ?? 0, lastSeq: st?.last_seq ?? 0,
     consumers: await consumersBack(admin, stream, Number((files.meta.state as { consumer_count?: number }).consumer_count ?? 0)), durationMs, mbPerSec: durationMs > 0 ? Math.round((bytes / 1_048_576 / (durationMs / 1000)) * 100) / 100 : 0, replaced,
   };
+}
+
+/** In a cluster the followers copy the restored stream from the leader: waits (up to 30 s) until every replica is current, so reads from any of them see everything. */
+async function replicasCurrent(admin: JetStreamAdmin, stream: string) {
+  const until = Date.now() + 30_000;
+  for (;;) {
+    const info = await admin.streamInfo(stream);
+    const behind = (info?.cluster?.replicas ?? []).filter((r) => !r.current || (r.lag ?? 0) > 0 || r.offline);
+    if (!behind.length || Date.now() > until) return info;
+    await new Promise((r) => setTimeout(r, 200));
+  }
 }
 
 /** In a cluster the stream leader recreates the consumers after the restore answered: waits (up to 15 s) until `count` are listed. */
