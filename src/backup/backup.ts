@@ -1,10 +1,11 @@
 /** Backing up one stream (or KV bucket, object store) into a directory the nats CLI can restore. */
+import { createHash } from 'node:crypto';
 import { closeSync, existsSync, mkdirSync, openSync, readdirSync, renameSync, rmSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
 import { JkError } from '../errors.js';
 import type { JetStreamAdmin } from '../nats/admin.js';
 import { consumerPositions, digestStream, snapshotStream, type ConsumerPosition, type SnapshotOptions } from '../nats/snapshot.js';
-import { archiveNameFor, ARCHIVE_TAR, ARCHIVE_V2, META_FILE, metaText, sha256File, sha256Text, SIDECAR_FILE, SIDECAR_FORMAT, writeAtomic, writeSidecar, type Sidecar } from './format.js';
+import { archiveNameFor, ARCHIVE_TAR, ARCHIVE_V2, META_FILE, metaText, sha256Text, SIDECAR_FILE, SIDECAR_FORMAT, writeAtomic, writeSidecar, type Sidecar } from './format.js';
 
 export type BackupKind = 'stream' | 'kv' | 'obj';
 
@@ -74,14 +75,16 @@ async function checkStream(admin: JetStreamAdmin, stream: string): Promise<void>
 async function snapshotToFile(admin: JetStreamAdmin, stream: string, path: string, opts: BackupOptions) {
   const partial = `${path}.partial`;
   const fd = openSync(partial, 'w', 0o600);
+  const hash = createHash('sha256');
   try {
     const r = await snapshotStream(admin, stream, (c) => {
+      hash.update(c);
       let off = 0;
       while (off < c.length) off += writeSync(fd, c, off);
     }, opts);
     closeSync(fd);
     renameSync(partial, path);
-    return r;
+    return { ...r, sha256: hash.digest('hex') };
   } catch (e) {
     try {
       closeSync(fd);
@@ -122,7 +125,7 @@ interface Taken {
   stream: string;
   dir: string;
   archive: Sidecar['archive'];
-  snap: Awaited<ReturnType<typeof snapshotStream>>;
+  snap: Awaited<ReturnType<typeof snapshotStream>> & { sha256: string };
   text: string;
   durationMs: number;
   before: ConsumerPosition[];
@@ -135,7 +138,7 @@ async function buildSidecar(admin: JetStreamAdmin, t: Taken, opts: BackupOptions
   const st = snap.state as { messages?: number; first_seq?: number; last_seq?: number };
   const positions = opts.noConsumers ? [] : await consumerPositions(admin, stream);
   const sidecar: Sidecar = {
-    format: SIDECAR_FORMAT, stream, kind: kindOfStream(stream), archive, archiveBytes: snap.bytes, archiveSha256: await sha256File(join(dir, archive)),
+    format: SIDECAR_FORMAT, stream, kind: kindOfStream(stream), archive, archiveBytes: snap.bytes, archiveSha256: snap.sha256,
     metaSha256: sha256Text(text), createdAt: now().toISOString(), serverVersion: admin.serverVersion, durationMs, chunks: snap.chunks,
     consumers: positions.map((p) => ({ name: p.name, delivered: p.delivered, ackFloor: p.ackFloor, numPending: p.numPending })),
     consumersExact: floors(positions) === floors(t.before), verifications: [],

@@ -14,8 +14,10 @@ export interface RestoreOptions {
   subjects?: string[];
   /** number of replicas of the restored stream (default: as backed up) */
   replicas?: number;
-  /** bytes per upload request (default 128 KiB) */
+  /** bytes per upload request (default 64 KiB, as the nats CLI) */
   chunkSize?: number;
+  /** upload requests in flight (default 1: measured fastest with the JavaScript client) */
+  inflight?: number;
   /** final changes to the config sent (scratch restores) */
   editConfig?: (config: JsonConfig) => JsonConfig;
   onProgress?: (bytes: number, chunks: number) => void;
@@ -86,8 +88,9 @@ export async function restoreBackup(admin: JetStreamAdmin, dir: string, opts: Re
   const started = Date.now();
   let bytes = 0;
   try {
-    await restoreStream(admin, { config, state: files.meta.state }, readChunks(files.archivePath, opts.chunkSize ?? 128 * 1024), {
+    await restoreStream(admin, { config, state: files.meta.state }, readChunks(files.archivePath, opts.chunkSize ?? 64 * 1024), {
       signal: opts.signal,
+      inflight: opts.inflight,
       onProgress: (b, c) => {
         bytes = b;
         opts.onProgress?.(b, c);

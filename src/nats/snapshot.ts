@@ -35,9 +35,11 @@ export interface SnapshotResult {
 }
 
 export interface RestoreOptions {
-  /** bytes per upload request (default 128 KiB) */
+  /** bytes per upload request (default 64 KiB) */
   chunkSize?: number;
   onProgress?: (bytes: number, chunks: number) => void;
+  /** upload requests in flight (default 1) */
+  inflight?: number;
   /** how long the server may take to build the stream after the last chunk (default 1 h) */
   finishTimeoutMs?: number;
   signal?: AbortSignal;
@@ -168,21 +170,40 @@ export async function restoreStream(admin: JetStreamAdmin, meta: { config: JsonC
   const r = await apiRequest(nc, `${apiPrefix(admin.settings.jsDomain)}.STREAM.RESTORE.${stream}`, meta, { timeoutMs, stream, code: 'JK7009', what: 'restore' });
   const deliver = String(r.deliver_subject ?? '');
   if (!deliver) throw new JkError('JK7009', { message: 'restore: the server gave no upload subject', resource: `Stream/${stream}`, fix: 'check that the server is a nats-server with JetStream' });
-  let bytes = 0;
-  let chunks = 0;
-  for await (const chunk of data) {
-    if (opts.signal?.aborted) throw new JkError('JK7009', { message: 'restore interrupted; the server discards the partial upload', resource: `Stream/${stream}`, fix: 'run the restore again' });
-    if (!chunk.length) continue;
-    await uploadChunk(nc, deliver, chunk, timeoutMs, stream);
-    bytes += chunk.length;
-    opts.onProgress?.(bytes, ++chunks);
-  }
+  await upload(nc, deliver, data, { timeoutMs, stream, opts });
   const fin = await nc.request(deliver, new Uint8Array(0), { timeout: opts.finishTimeoutMs ?? 3_600_000 }).catch((e: Error) => {
     throw new JkError('JK7009', { message: `restore: the server did not finish (${e.message})`, resource: `Stream/${stream}`, cause: e, fix: 'check the server log; `nats stream info` shows whether the stream exists' });
   });
   const res = decode(fin.data);
   if (!res || res.error) throw apiFailure('JK7009', stream, 'restore', res?.error as ApiError | undefined, 'the backup may be corrupt or too large for the account limits: check it with `jetkeeper backup info`');
   return res;
+}
+
+/**
+ * Sends the chunks as requests, a few in flight (one connection keeps them in order, and the server
+ * answers each in turn); the first refusal stops the upload.
+ */
+async function upload(nc: NatsConnection, deliver: string, data: AsyncIterable<Uint8Array>, ctx: { timeoutMs: number; stream: string; opts: RestoreOptions }): Promise<void> {
+  const { timeoutMs, stream, opts } = ctx;
+  const inflight = new Set<Promise<void>>();
+  let failure: unknown;
+  let bytes = 0;
+  let chunks = 0;
+  for await (const chunk of data) {
+    if (opts.signal?.aborted) throw new JkError('JK7009', { message: 'restore interrupted; the server discards the partial upload', resource: `Stream/${stream}`, fix: 'run the restore again' });
+    if (failure) break;
+    if (!chunk.length) continue;
+    const p: Promise<void> = uploadChunk(nc, deliver, chunk, timeoutMs, stream).then(() => {
+      bytes += chunk.length;
+      opts.onProgress?.(bytes, ++chunks);
+    }, (e: unknown) => {
+      failure ??= e;
+    }).finally(() => inflight.delete(p));
+    inflight.add(p);
+    if (inflight.size >= (opts.inflight ?? 1)) await Promise.race(inflight);
+  }
+  await Promise.all(inflight);
+  if (failure) throw failure;
 }
 
 async function uploadChunk(nc: NatsConnection, deliver: string, chunk: Uint8Array, timeoutMs: number, stream: string): Promise<void> {
