@@ -32,3 +32,8 @@ export type { ConnectionSettings } from './nats/settings.js';
 export { startCluster, stopCluster, readClusterState, LocalCluster } from './local/cluster.js';
 export { findNatsServer } from './local/binary.js';
 export * from './resources/index.js';
+export {
+  backupStream, restoreBackup, backupAccount, restoreAccount, verifyBackup, describeBackups, migrateStream, planMigration,
+  validateBackupPolicies, nextRun, runBackupPolicy, registerBackupMetrics, BACKUP_METRICS,
+  type BackupSummary, type RestoreSummary, type VerifyResult, type BackupDescription, type MigratePlan, type BackupPolicy, type PolicyRunResult,
+} from './backup/index.js';
