@@ -97,6 +97,20 @@ export const catalogue = {
   JK5003: { title: 'controller source not available', exitCode: 1 },
   JK5004: { title: 'cannot watch the manifest directory', exitCode: 1 },
   JK5005: { title: 'cannot write the status file', exitCode: 1 },
+  // backup, restore, verify and migrate (src/backup)
+  JK7001: { title: 'invalid backup option', exitCode: 1 },
+  JK7002: { title: 'stream to back up not found', exitCode: 1 },
+  JK7003: { title: 'memory streams cannot be snapshotted', exitCode: 1 },
+  JK7004: { title: 'backup directory is not empty', exitCode: 1 },
+  JK7005: { title: 'backup is corrupt or incomplete', exitCode: 1 },
+  JK7006: { title: 'stream already exists', exitCode: 1 },
+  JK7007: { title: 'stream cannot be renamed on restore', exitCode: 1 },
+  JK7008: { title: 'snapshot failed', exitCode: 1 },
+  JK7009: { title: 'restore failed', exitCode: 1 },
+  JK7010: { title: 'backup verification failed', exitCode: 1 },
+  JK7011: { title: 'not a backup directory', exitCode: 1 },
+  JK7012: { title: 'migration refused', exitCode: 1 },
+  JK7013: { title: 'invalid backup policy', exitCode: 1 },
 } as const satisfies Record<string, CatalogueEntry>;
 
 export type ErrorCode = keyof typeof catalogue;

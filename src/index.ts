@@ -41,3 +41,8 @@ export {
   CONTROLLER_REASONS, DEFAULT_POLICY, type ControllerReason, type ControllerSource, type SourceSink, type SourceItem, type ItemPolicy, type ItemStatus,
   type ItemConnection, type LiveSummary, type EventReason, type EventType, type RemoveOptions, type RemovalResult, type KubernetesSourceOptions,
 } from './controller/source.js';
+export {
+  backupStream, restoreBackup, backupAccount, restoreAccount, verifyBackup, describeBackups, migrateStream, planMigration,
+  validateBackupPolicies, nextRun, runBackupPolicy, registerBackupMetrics, BACKUP_METRICS,
+  type BackupSummary, type RestoreSummary, type VerifyResult, type BackupDescription, type MigratePlan, type BackupPolicy, type PolicyRunResult,
+} from './backup/index.js';

@@ -3,6 +3,7 @@ import { Command } from 'commander';
 import { addGlobalOptions } from './common.js';
 import { applyCommand } from './apply.js';
 import { controllerCommand } from './controller.js';
+import { backupCommand } from './backup.js';
 import { benchCommand } from './bench.js';
 import { downCommand } from './down.js';
 import { drillCommand } from './drill.js';
@@ -12,7 +13,9 @@ import { getCommand } from './get.js';
 import { labCommand } from './lab.js';
 import { lintCommand } from './lint.js';
 import { addLogOptions, installLogger } from './log.js';
+import { migrateCommand } from './migrate.js';
 import { planCommand } from './plan.js';
+import { restoreCommand } from './restore.js';
 import { schemaCommand } from './schema.js';
 import { statusCommand } from './status.js';
 import { upCommand } from './up.js';
@@ -28,6 +31,7 @@ export function buildProgram(): Command {
   installLogger(program);
   for (const register of [validateCommand, planCommand, applyCommand, getCommand, exportCommand, statusCommand, upCommand, downCommand, labCommand, schemaCommand, drillCommand, benchCommand, lintCommand, explainCommand]) {
   for (const register of [validateCommand, planCommand, applyCommand, getCommand, exportCommand, statusCommand, upCommand, downCommand, labCommand, schemaCommand, drillCommand, benchCommand, controllerCommand]) {
+  for (const register of [validateCommand, planCommand, applyCommand, getCommand, exportCommand, statusCommand, upCommand, downCommand, labCommand, schemaCommand, drillCommand, benchCommand, backupCommand, restoreCommand, migrateCommand]) {
     register(program);
   }
   program.exitOverride((err) => {

@@ -68,6 +68,10 @@ const never: [from: string, to: string, why: string][] = [
   ['reconcile', 'controller', 'the reconcile core is a step of the controller, not the other way round'],
   ['plan', 'controller', 'planning is a step of the controller'],
   ['nats', 'controller', 'the door to NATS knows nothing of the controller'],
+  ['backup', 'cli', 'the library never knows the command line'],
+  ['backup', 'apply', 'backups and migrations change streams through src/nats or the reconcile core'],
+  ['nats', 'backup', 'the door to NATS knows nothing of the backup format'],
+  ['backup', 'local', 'backups work on any NATS system, not only a local one'],
 ];
 
 test('the source tree was found', () => {
