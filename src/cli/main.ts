@@ -1,6 +1,7 @@
 /** jetkeeper's command line: one file per command, all thin over the library. */
 import { Command } from 'commander';
 import { addGlobalOptions } from './common.js';
+import { accountsCommand } from './accounts.js';
 import { applyCommand } from './apply.js';
 import { benchCommand } from './bench.js';
 import { downCommand } from './down.js';
@@ -23,7 +24,7 @@ export function buildProgram(): Command {
   addGlobalOptions(program);
   addLogOptions(program);
   installLogger(program);
-  for (const register of [validateCommand, planCommand, applyCommand, getCommand, exportCommand, statusCommand, upCommand, downCommand, labCommand, schemaCommand, drillCommand, benchCommand]) {
+  for (const register of [validateCommand, planCommand, applyCommand, getCommand, exportCommand, statusCommand, upCommand, downCommand, labCommand, schemaCommand, drillCommand, benchCommand, accountsCommand]) {
     register(program);
   }
   program.exitOverride((err) => {
