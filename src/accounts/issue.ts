@@ -22,6 +22,8 @@ export interface IssueResult {
   accountJwts: Record<string, string>;
   /** public key of the system account */
   systemAccount: string;
+  /** public key of every account (`account` -> key) */
+  accountKeys: Record<string, string>;
 }
 
 export interface IssueOptions {
@@ -59,6 +61,7 @@ export async function issueSecurity(model: SecurityModel, store: KeyStore, opts:
     plan, written, creds, context, operatorJwt: store.jwtFile(p.ids.operator),
     accountJwts: Object.fromEntries(p.model.accounts.map((a) => [a.name, store.jwtFile(p.ids.account(a.name))])),
     systemAccount: store.key(p.ids.account(p.model.operator.spec.systemAccount), 'account', true).publicKey,
+    accountKeys: Object.fromEntries(p.model.accounts.map((a) => [a.name, store.key(p.ids.account(a.name), 'account', true).publicKey])),
   };
 }
 
