@@ -80,3 +80,4 @@ export function systemCreds(docs: readonly ManifestDocument[], keysDir: string):
   const m = securityModel(docs);
   return new KeyStore(keysDir).credsFile(m.operator.spec.systemAccount, m.operator.spec.systemUser);
 }
+export { lintAccounts, wildcardPermissions, sharedUsers, unapprovedExports, usersWithoutExpiry, streamsIntoOtherPrefixes, type AccountFinding, type ExpiryPolicy } from './lint.js';

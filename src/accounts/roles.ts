@@ -30,8 +30,8 @@ export const ROLES: Readonly<Record<string, RoleTemplate>> = {
     permissions: { publish: { allow: ['orders.created', 'fraud.check'], deny: ['$JS.API.>'] }, subscribe: { allow: [INBOX], deny: ['payments.>'] } },
   },
   fraud: {
-    description: 'answers fraud.check requests',
-    permissions: { subscribe: { allow: ['fraud.check'] }, responses: { max: 1 } },
+    description: 'answers fraud.check requests: it may publish only the one reply to each request it received',
+    permissions: { publish: { deny: ['>'] }, subscribe: { allow: ['fraud.check'] }, responses: { max: 1 } },
   },
   fulfillment: {
     description: 'consumes its durable fulfillment-created on ORDERS and publishes orders.fulfilled; cannot delete streams or consumers',
