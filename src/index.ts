@@ -32,3 +32,8 @@ export type { ConnectionSettings } from './nats/settings.js';
 export { startCluster, stopCluster, readClusterState, LocalCluster } from './local/cluster.js';
 export { findNatsServer } from './local/binary.js';
 export * from './resources/index.js';
+export {
+  planAccounts, applyAccounts, pushAccounts, securityModel, validateSecurityDocuments, checkStreamQuotas, lintAccounts, KeyStore, ROLES, CONTROLLER_API,
+  formatSecurityPlan, formatPushReport, type SecurityPlan, type SecurityChange, type IssueResult, type PushReport, type AccountFinding,
+} from './accounts/index.js';
+export type { SecureState } from './local/secure.js';
