@@ -6,19 +6,11 @@ import { homedir } from 'node:os';
 import type { Command } from 'commander';
 import { findNatsServer } from '../local/binary.js';
 import { startCluster } from '../local/cluster.js';
-import type { SecureState } from '../local/secure.js';
 import { formatUpReport, upReport } from '../local/up-report.js';
 import { action, cacheDir, emit, globalOptions, localClusterDir, rememberCluster, untilAborted, untilInterrupted } from './common.js';
 import { describeClusterContext, NATS_CONTEXT, registerClusterContext, unregisterClusterContext } from './nats-context.js';
 
 interface UpFlags { servers: string; detach?: boolean; portBase?: string; dir?: string; natsServer?: string; netns?: boolean; selectContext?: boolean; secure?: boolean }
-
-function describeSecure(context: string, s: SecureState): string {
-  return [
-    `Operator mode with TLS (CA ${s.tls.ca}). Connect as the jetkeeper user: jetkeeper get streams --context ${context}`,
-    `Creds per role in ${s.keys}/creds: ${Object.keys(s.creds).join(', ')}. Security manifests: ${s.manifests}`,
-  ].join('\n');
-}
 
 export function upCommand(program: Command): void {
   program
@@ -48,9 +40,8 @@ export function upCommand(program: Command): void {
         rememberCluster(o, dir);
         // a secure cluster needs creds and the CA: its context is the one in the cluster dir, not the shared `jetkeeper` one
         const report = upReport(cluster, dir, opts.secure ? null : (await registerClusterContext(cluster.urls, !!opts.selectContext)) ?? null);
-        const secure = cluster.secure ? { ...report, secure: { context: cluster.contextFile, ca: cluster.secure.tls.ca, keys: cluster.secure.keys, manifests: cluster.secure.manifests, creds: cluster.secure.creds } } : report;
-        emit(o, secure, () => [
-          formatUpReport(report, homedir()), opts.secure ? describeSecure(cluster.contextFile, cluster.secure!) : describeClusterContext(report.natsContext), opts.detach ? 'Stop with: jetkeeper down' : 'Press Ctrl-C to stop.',
+        emit(o, report, () => [
+          formatUpReport(report, homedir()), ...(report.secure ? [] : [describeClusterContext(report.natsContext)]), opts.detach ? 'Stop with: jetkeeper down' : 'Press Ctrl-C to stop.',
         ].join('\n'));
         if (opts.detach) return 0;
         await untilAborted(signal);
