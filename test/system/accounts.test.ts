@@ -118,6 +118,25 @@ test('up --secure: every server runs in operator mode with TLS on client and rou
   assert.ok(routez.num_routes >= 2);
 });
 
+test('push reports a server that refuses: a JWT that is not an account JWT is refused by all three, exit 1', () => {
+  const foreign = makeTempDir('jk-foreign-');
+  const example = join(root, 'examples', 'security');
+  assert.equal(jk(['accounts', 'apply', '-f', example, '--keys', foreign]).code, 0);
+  // a user JWT where the account JWT should be (a damaged key directory)
+  writeFileSync(join(foreign, 'jwt', 'accounts', 'orders.jwt'), readFileSync(join(foreign, 'jwt', 'users', 'orders', 'checkout.jwt')));
+  const args = ['accounts', 'push', '-f', example, '--keys', foreign, '--account', 'orders', '-s', cluster.urls.join(','), '--tlsca', ca, '--creds', cluster.secure!.systemCreds];
+  const r = jk([...args, '-o', 'json']);
+  assert.equal(r.code, 1, r.stdout + r.stderr);
+  const report = JSON.parse(r.stdout) as { ok: boolean; updates: { replies: { server: string; accepted: boolean; message: string }[] }[] };
+  assert.equal(report.ok, false);
+  assert.deepEqual(report.updates[0]!.replies.map((x) => [x.server, x.accepted]), [['n1', false], ['n2', false], ['n3', false]]);
+  assert.ok(report.updates[0]!.replies.every((x) => x.message.length > 0));
+  const text = jk(args);
+  assert.equal(text.code, 1);
+  assert.match(text.stdout, /orders: accepted by 0\/3/);
+  assert.match(text.stdout, /n1 refused: /);
+});
+
 test('another account does not see orders.created; payments sees it through its import, and only that subject', async () => {
   const orders = await as('orders', 'admin');
   const payments = await as('payments', 'payments');

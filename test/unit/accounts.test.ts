@@ -202,3 +202,19 @@ test('lint: wildcards, shared users, unapproved exports, users without expiry, s
   // the example itself is clean but for the controller's missing expiry (exempt by policy) and the admin-free roles
   assert.deepEqual(lintAccounts(securityModel((await docsOf(BASE)).docs), { expiry: { exemptRoles: ['controller'] } }).map((f) => f.resource), ['NatsUser/payments-reader', 'NatsUser/payments-reader']);
 });
+
+test('certificate and credential problems get their own codes, without secrets', async () => {
+  const { certificateError } = await import('../../src/nats/admin.js');
+  const s = { servers: ['tls://127.0.0.1:4222'], tls: { ca: '/etc/ca.pem' }, password: 'pw-secret' };
+  const err = (code: string, message = 'x') => Object.assign(new Error(message), { code });
+  assert.equal(certificateError(err('UNABLE_TO_VERIFY_LEAF_SIGNATURE'), s)?.code, 'JK2101');
+  assert.match(certificateError(err('SELF_SIGNED_CERT_IN_CHAIN'), s)!.fix!, /\/etc\/ca\.pem/);
+  assert.equal(certificateError(err('CERT_HAS_EXPIRED'), s)?.code, 'JK2102');
+  assert.match(certificateError(err('CERT_NOT_YET_VALID'), s)!.message, /not valid yet/);
+  assert.equal(certificateError(err('ERR_TLS_CERT_ALTNAME_INVALID'), s)?.code, 'JK2103');
+  assert.equal(certificateError(new Error("/etc/ca.pem doesn't exist"), s)?.code, 'JK2104');
+  const auth = certificateError(Object.assign(new Error('Authorization Violation pw-secret'), { name: 'AuthorizationError' }), s)!;
+  assert.equal(auth.code, 'JK2105');
+  assert.doesNotMatch(auth.format(), /pw-secret/);
+  assert.equal(certificateError(err('ECONNREFUSED'), s), undefined);
+});
