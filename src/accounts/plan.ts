@@ -45,6 +45,8 @@ export interface Prepared {
   byPub: Map<string, string>;
   newKeys: Set<string>;
   current: Map<string, Comparable | undefined>;
+  /** unix seconds of this plan */
+  now: number;
 }
 
 interface Comparable {
@@ -78,7 +80,7 @@ export function prepare(declared: SecurityModel, store: KeyStore, persist: boole
   const revokedAt = (account: string) => ((readCurrent(ids.account(account))?.nats.revocations ?? {}) as Record<string, number>);
   const list = entities({ model, ids, pub: (id) => pubs.get(id)!, revokedAt, now });
   for (const e of list) readCurrent(e.key);
-  return { model, ids, entities: list, byPub: new Map([...pubs].map(([id, pk]) => [pk, id])), newKeys, current };
+  return { model, ids, entities: list, byPub: new Map([...pubs].map(([id, pk]) => [pk, id])), newKeys, current, now };
 }
 
 function readJwt(file: string, id: string): Comparable | undefined {
@@ -128,8 +130,16 @@ function changeOf(p: Prepared, e: Entity): SecurityChange {
   const want = desiredComparable(p, e);
   const shown = (v: unknown) => showKeys(v, p.newKeys);
   if (!cur) return { ...base, action: 'create', changes: flatten(want).filter(([, v]) => v !== undefined).map(([field, to]) => ({ field, to: shown(to) })) };
-  const changes = diff(asIssued(cur, want), want).map((c) => ({ field: c.field, from: shown(c.from), to: shown(c.to) }));
+  const changes = [...diff(asIssued(cur, want), want).map((c) => ({ field: c.field, from: shown(c.from), to: shown(c.to) })), ...renewal(cur, p.now)];
   return { ...base, action: changes.length ? 'update' : 'noop', changes };
+}
+
+/** A JWT that has expired, or has less than a third of its validity left, is issued again. */
+function renewal(cur: Comparable, now: number): ClaimChange[] {
+  if (!cur.exp) return [];
+  const left = cur.exp - now;
+  if (left > (cur.exp - (cur.iat ?? cur.exp)) / 3) return [];
+  return [{ field: 'exp', from: new Date(cur.exp * 1000).toISOString(), to: left <= 0 ? 'renew (expired)' : 'renew (less than a third of its validity left)' }];
 }
 
 /** The validity of an issued JWT in the terms of the desired one (a duration, or a fixed end). */

@@ -136,7 +136,8 @@ test('the issued JWTs: the chain of trust, role permissions, limits, and an acti
   assert.equal(checkout.iss, orders.sub);
   assert.deepEqual(checkout.nats.pub, { allow: ['orders.created', 'fraud.check'], deny: ['$JS.API.>'] });
   assert.deepEqual(checkout.nats.sub, { allow: ['_INBOX.>'], deny: ['payments.>'] });
-  assert.equal(checkout.exp! - checkout.iat, 2160 * 3600);
+  // the JWT library stamps iat itself, possibly a second after jetkeeper computed exp
+  assert.ok(Math.abs(checkout.exp! - checkout.iat - 2160 * 3600) <= 2);
   const controller = decode<{ pub: { allow: string[] } }>(/JWT-----\n(.+)\n/.exec(readFileSync(r.creds['orders/jetkeeper']!, 'utf8'))![1]!);
   assert.deepEqual(controller.nats.pub!.allow, CONTROLLER_API);
   assert.ok(!CONTROLLER_API.some((s) => /PURGE|MSG\.(GET|DELETE)|SNAPSHOT|RESTORE|SERVER|META|PEER/.test(s)));
@@ -217,4 +218,19 @@ test('certificate and credential problems get their own codes, without secrets',
   assert.equal(auth.code, 'JK2105');
   assert.doesNotMatch(auth.format(), /pw-secret/);
   assert.equal(certificateError(err('ECONNREFUSED'), s), undefined);
+});
+
+test('a user JWT that expired, or has less than a third of its validity left, is planned for renewal', async () => {
+  const { docs } = await docsOf(BASE);
+  const keys = tmp('jk-keys-');
+  await applyAccounts(docs, keys);
+  const { prepare, planSecurity } = await import('../../src/accounts/plan.js');
+  const { KeyStore } = await import('../../src/accounts/keys.js');
+  const { securityModel: model } = await import('../../src/accounts/index.js');
+  const at = (seconds: number) => planSecurity(prepare(model(docs), new KeyStore(keys), false, Math.floor(Date.now() / 1000) + seconds));
+  assert.equal(at(0).summary.update, 0);
+  const late = at(2160 * 3600 * 0.7);
+  assert.deepEqual(late.changes.filter((c) => c.action === 'update').map((c) => c.resource), ['NatsUser/checkout', 'NatsUser/fraud', 'NatsUser/fulfillment', 'NatsUser/analytics', 'NatsUser/pdf-worker']);
+  assert.match(String(late.changes.find((c) => c.resource === 'NatsUser/checkout')!.changes[0]!.to), /less than a third/);
+  assert.match(String(at(2160 * 3600 + 10).changes.find((c) => c.resource === 'NatsUser/checkout')!.changes[0]!.to), /expired/);
 });
