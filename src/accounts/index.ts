@@ -81,3 +81,4 @@ export function systemCreds(docs: readonly ManifestDocument[], keysDir: string):
   return new KeyStore(keysDir).credsFile(m.operator.spec.systemAccount, m.operator.spec.systemUser);
 }
 export { lintAccounts, wildcardPermissions, sharedUsers, unapprovedExports, usersWithoutExpiry, streamsIntoOtherPrefixes, type AccountFinding, type ExpiryPolicy } from './lint.js';
+export { securityJsonSchema, securityKindNames } from './schema.js';

@@ -3,7 +3,7 @@
  * in a key directory (0600), JWTs and creds issued from it, account JWTs pushed to the resolver.
  */
 import type { Command } from 'commander';
-import { accountJwtFiles, applyAccounts, formatIssueResult, formatPushReport, formatSecurityPlan, planAccounts, pushAccounts, ROLES, systemCreds } from '../accounts/index.js';
+import { securityJsonSchema, securityKindNames, accountJwtFiles, applyAccounts, formatIssueResult, formatPushReport, formatSecurityPlan, planAccounts, pushAccounts, ROLES, systemCreds } from '../accounts/index.js';
 import { JkError } from '../errors.js';
 import { loadManifests } from '../manifests/load.js';
 import { action, emit, globalOptions, resolveSettings, stateHome, type GlobalOptions } from './common.js';
@@ -69,6 +69,12 @@ export function accountsCommand(program: Command): void {
       const r = await pushAccounts(dir, settings, files, Number(opts.wait) || 2000);
       emit(o, r, () => formatPushReport(r));
       return r.ok ? 0 : 1;
+    }));
+  accounts.command('schema').description('print the JSON Schema of Operator, NatsAccount or NatsUser (for editors)').argument('<kind>', securityKindNames().join(' | '))
+    .action(action(async (kind: string) => {
+      const schema = securityJsonSchema(kind);
+      if (!schema) throw new JkError('JK1012', { message: `unknown kind ${JSON.stringify(kind)}`, fix: `pass one of ${securityKindNames().join(', ')}` });
+      process.stdout.write(JSON.stringify(schema, null, 2) + '\n');
     }));
   accounts.command('roles').description('list the role templates a NatsUser can name with spec.role').action(action(async (_opts: unknown, c: Command) => {
     const o = globalOptions(c);

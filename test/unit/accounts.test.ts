@@ -234,3 +234,20 @@ test('a user JWT that expired, or has less than a third of its validity left, is
   assert.match(String(late.changes.find((c) => c.resource === 'NatsUser/checkout')!.changes[0]!.to), /less than a third/);
   assert.match(String(at(2160 * 3600 + 10).changes.find((c) => c.resource === 'NatsUser/checkout')!.changes[0]!.to), /expired/);
 });
+
+test('the JSON Schemas of the security kinds accept the example and refuse an unknown field', async () => {
+  const { default: Ajv2020 } = (await import('ajv/dist/2020.js')) as unknown as { default: new (o: object) => { compile(s: object): ((d: unknown) => boolean) & { errors?: unknown[] } } };
+  const { securityJsonSchema } = await import('../../src/accounts/index.js');
+  const ajv = new Ajv2020({ strict: false });
+  const { docs } = await docsOf(BASE);
+  const compiled = new Map<string, ReturnType<typeof ajv.compile>>();
+  for (const d of docs) {
+    const kind = String(d.data.kind);
+    if (!compiled.has(kind)) compiled.set(kind, ajv.compile(securityJsonSchema(kind)!));
+    const validate = compiled.get(kind)!;
+    assert.ok(validate(d.data), JSON.stringify(validate.errors));
+  }
+  const user = compiled.get('NatsUser')!;
+  assert.equal(user({ apiVersion: 'jetstream.jetkeeper.io/v1alpha1', kind: 'NatsUser', metadata: { name: 'x' }, spec: { account: 'a', permisions: {} } }), false);
+  assert.equal(securityJsonSchema('Stream'), undefined);
+});
