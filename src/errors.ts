@@ -106,7 +106,6 @@ export const catalogue = {
   JK2102: { title: 'server certificate expired or not yet valid', exitCode: 1 },
   JK2103: { title: 'server certificate does not name the host', exitCode: 1 },
   JK2104: { title: 'cannot read a TLS file', exitCode: 1 },
-  JK2105: { title: 'authorization violation', exitCode: 1 },
 } as const satisfies Record<string, CatalogueEntry>;
 
 export type ErrorCode = keyof typeof catalogue;

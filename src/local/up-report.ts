@@ -44,7 +44,7 @@ export function formatUpReport(r: UpReport, home: string): string {
 function secureLines(s: NonNullable<UpReport['secure']>, home: string): string[] {
   const t = (p: string) => p.replace(home, '~');
   return [
-    `operator mode with TLS (CA ${t(s.ca)}); connect as the jetkeeper user with: --context ${t(s.context)}`,
+    `operator mode with TLS (CA ${t(s.ca)}); connect as the jetkeeper user with \`context\` ${t(s.context)}`,
     `creds per role in ${t(s.keys)}/creds: ${Object.keys(s.creds).join(', ')}; security manifests in ${t(s.manifests)}`,
   ];
 }
