@@ -24,6 +24,10 @@ const root = fileURLToPath(new URL('../../../', import.meta.url));
 const cli = join(root, 'bin', 'jetkeeper.js');
 const CLEAN_ENV = { NATS_URL: '', NATS_USER: '', NATS_PASSWORD: '', NATS_TOKEN: '', NATS_CREDS: '', NATS_NKEY: '', NATS_CONTEXT: '' };
 
+/** The certificates come from the machine's openssl: without it these tests are skipped, said so. */
+const NO_OPENSSL = spawnSync('openssl', ['version']).error ? 'openssl is not installed: cannot make the local CA' : false;
+const it = (name: string, fn: () => Promise<void> | void): void => void test(name, { skip: NO_OPENSSL }, fn);
+
 let cluster: LocalCluster;
 let keys: string;
 let manifests: string;
@@ -85,6 +89,7 @@ spec: { account: orders, permissions: {} }
 `;
 
 before(async () => {
+  if (NO_OPENSSL) return;
   cluster = await startTestCluster(3, { secure: true });
   const s = cluster.secure!;
   keys = s.keys;
@@ -102,7 +107,7 @@ after(async () => {
   await cluster?.stop({ purge: true });
 });
 
-test('up --secure: every server runs in operator mode with TLS on client and route ports, and push reached all three', async () => {
+it('up --secure: every server runs in operator mode with TLS on client and route ports, and push reached all three', async () => {
   const r = jk(['accounts', 'push', '-f', manifests, '--keys', keys, '--account', 'audit', '-s', cluster.urls[0]!, '--tlsca', ca, '-o', 'json']);
   assert.equal(r.code, 0, r.stderr);
   const report = JSON.parse(r.stdout) as { servers: string[]; updates: { account: string; replies: { server: string; accepted: boolean }[] }[]; ok: boolean };
@@ -118,7 +123,7 @@ test('up --secure: every server runs in operator mode with TLS on client and rou
   assert.ok(routez.num_routes >= 2);
 });
 
-test('push reports a server that refuses: a JWT that is not an account JWT is refused by all three, exit 1', () => {
+it('push reports a server that refuses: a JWT that is not an account JWT is refused by all three, exit 1', () => {
   const foreign = makeTempDir('jk-foreign-');
   const example = join(root, 'examples', 'security');
   assert.equal(jk(['accounts', 'apply', '-f', example, '--keys', foreign]).code, 0);
@@ -137,7 +142,7 @@ test('push reports a server that refuses: a JWT that is not an account JWT is re
   assert.match(text.stdout, /n1 refused: /);
 });
 
-test('another account does not see orders.created; payments sees it through its import, and only that subject', async () => {
+it('another account does not see orders.created; payments sees it through its import, and only that subject', async () => {
   const orders = await as('orders', 'admin');
   const payments = await as('payments', 'payments');
   const audit = await as('audit', 'auditor');
@@ -163,7 +168,7 @@ test('another account does not see orders.created; payments sees it through its 
   assert.deepEqual(paymentsPaid, []);
 });
 
-test('checkout may publish orders.created but is refused subscribe on payments.> and publish on $JS.API.STREAM.DELETE.*', async () => {
+it('checkout may publish orders.created but is refused subscribe on payments.> and publish on $JS.API.STREAM.DELETE.*', async () => {
   const admin = await as('orders', 'admin');
   const jsm = await jetstreamManager(admin);
   await jsm.streams.add({ name: 'ORDERS', subjects: ['orders.created', 'orders.paid'], storage: StorageType.File, num_replicas: 3, max_bytes: 64 * 1024 * 1024 });
@@ -181,7 +186,7 @@ test('checkout may publish orders.created but is refused subscribe on payments.>
   assert.ok(info.state.messages >= 1, 'the stream is still there');
 });
 
-test('fulfillment pulls and acks its own durable only, and cannot delete the stream', async () => {
+it('fulfillment pulls and acks its own durable only, and cannot delete the stream', async () => {
   const admin = await as('orders', 'admin');
   const jsm = await jetstreamManager(admin);
   for (const durable of ['fulfillment-created', 'analytics-created']) {
@@ -205,7 +210,7 @@ test('fulfillment pulls and acks its own durable only, and cannot delete the str
   assert.equal((await jsm.consumers.info('ORDERS', 'analytics-created')).num_ack_pending, 0);
 });
 
-test('a stream beyond the account JetStream quota is refused at plan time with the numbers, and by the server too', async () => {
+it('a stream beyond the account JetStream quota is refused at plan time with the numbers, and by the server too', async () => {
   const streamFile = join(makeTempDir('jk-quota-'), 'stream.yaml');
   writeFileSync(streamFile, 'apiVersion: jetstream.nats.io/v1beta2\nkind: Stream\nmetadata: { name: audit-log }\nspec:\n  name: AUDIT\n  account: audit\n  subjects: [audit.>]\n  storage: file\n  maxBytes: 2097152\n');
   const r = jk(['accounts', 'plan', '-f', manifests, '-f', streamFile, '--keys', keys]);
@@ -218,7 +223,7 @@ test('a stream beyond the account JetStream quota is refused at plan time with t
   await jsm.streams.add({ name: 'AUDIT', subjects: ['audit.>'], storage: StorageType.File, max_bytes: 512 * 1024 });
 });
 
-test('revoking a user and pushing the account disconnects it, and it cannot connect again', async () => {
+it('revoking a user and pushing the account disconnects it, and it cannot connect again', async () => {
   const leaver = await as('orders', 'leaver', { reconnect: false });
   const closed = leaver.closed();
   const file = join(manifests, 'security.yaml');
@@ -235,7 +240,7 @@ test('revoking a user and pushing the account disconnects it, and it cannot conn
   await assert.rejects(openConnection({ ...clusterSettings(cluster), creds: creds('orders', 'leaver') }), (e: unknown) => e instanceof JkError && e.code === 'JK2001' && /Authorization Violation|Authentication Revoked/.test(e.message));
 });
 
-test('TLS with a CA that did not sign the server certificate fails with JK2101 naming the CA file', async () => {
+it('TLS with a CA that did not sign the server certificate fails with JK2101 naming the CA file', async () => {
   const wrong = makeCa(makeTempDir('jk-wrong-ca-'), 'some other CA');
   await assert.rejects(openConnection({ ...clusterSettings(cluster), tls: { ca: wrong.ca } }), (e: unknown) => {
     assert.ok(e instanceof JkError);
@@ -249,7 +254,7 @@ test('TLS with a CA that did not sign the server certificate fails with JK2101 n
   assert.match(r.stderr, /JK2101/);
 });
 
-test('the jetkeeper controller user reconciles streams through the CLI with the cluster context', () => {
+it('the jetkeeper controller user reconciles streams through the CLI with the cluster context', () => {
   const file = join(makeTempDir('jk-ctl-'), 'pdf.yaml');
   writeFileSync(file, 'apiVersion: jetstream.nats.io/v1beta2\nkind: Stream\nmetadata: { name: pdf }\nspec: { name: PDF_TASKS, subjects: [pdf.render.request], storage: file, replicas: 3, retention: workqueue, maxBytes: 1048576 }\n');
   const r = jk(['apply', '-f', file, '--context', cluster.contextFile, '-o', 'json']);
@@ -258,7 +263,7 @@ test('the jetkeeper controller user reconciles streams through the CLI with the 
   assert.equal(again.code, 0, again.stdout + again.stderr);
 });
 
-test('no seed, private key or JWT signature appears in any output of this run or in the server logs', () => {
+it('no seed, private key or JWT signature appears in any output of this run or in the server logs', () => {
   const seeds = listFiles(join(keys, 'seeds')).map((f) => readFileSync(f, 'utf8').trim());
   assert.ok(seeds.length >= 10);
   const tlsKey = readFileSync(cluster.secure!.tls.key, 'utf8').split('\n').filter((l) => l && !l.startsWith('-----'));
