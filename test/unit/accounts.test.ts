@@ -254,3 +254,14 @@ test('the JSON Schemas of the security kinds accept the example and refuse an un
   assert.equal(user({ apiVersion: 'jetstream.jetkeeper.io/v1alpha1', kind: 'NatsUser', metadata: { name: 'x' }, spec: { account: 'a', permisions: {} } }), false);
   assert.equal(securityJsonSchema('Stream'), undefined);
 });
+
+test('signingKey: accounts are signed by an operator signing key that the operator JWT lists', async () => {
+  const keys = tmp('jk-keys-');
+  const r = await applyAccounts((await docsOf(BASE.replace('  systemAccount: sys\n', '  systemAccount: sys\n  signingKey: true\n'))).docs, keys);
+  const op = decode<{ signing_keys: string[] }>(readFileSync(r.operatorJwt, 'utf8').trim());
+  assert.equal(op.nats.signing_keys!.length, 1);
+  const orders = decode(readFileSync(r.accountJwts.orders!, 'utf8').trim());
+  assert.equal(orders.iss, op.nats.signing_keys![0]);
+  assert.notEqual(orders.iss, op.sub);
+  assert.equal(statSync(join(keys, 'seeds', 'operator', 'local.signing.nk')).mode & 0o777, 0o600);
+});
