@@ -111,6 +111,25 @@ export const catalogue = {
   JK7011: { title: 'not a backup directory', exitCode: 1 },
   JK7012: { title: 'migration refused', exitCode: 1 },
   JK7013: { title: 'invalid backup policy', exitCode: 1 },
+  // accounts, users, NKeys/JWT and TLS
+  JK8001: { title: 'not exactly one Operator', exitCode: 1 },
+  JK8002: { title: 'unknown security reference', exitCode: 1 },
+  JK8003: { title: 'import without a matching export', exitCode: 1 },
+  JK8004: { title: 'import of an export not approved for the account', exitCode: 1 },
+  JK8005: { title: 'unknown role template', exitCode: 1 },
+  JK8006: { title: 'JetStream in the system account', exitCode: 1 },
+  JK8007: { title: 'stream beyond the account JetStream limits', exitCode: 1 },
+  JK8008: { title: 'security resources not issued yet', exitCode: 1 },
+  JK8010: { title: 'seed file readable by others', exitCode: 1 },
+  JK8011: { title: 'not an NKey seed of the expected type', exitCode: 1 },
+  JK8012: { title: 'key file exists', exitCode: 1 },
+  JK8013: { title: 'account JWT not accepted by every server', exitCode: 1 },
+  JK8014: { title: 'openssl is not available', exitCode: 1 },
+  JK8015: { title: 'certificate generation failed', exitCode: 1 },
+  JK2101: { title: 'server certificate not signed by a trusted CA', exitCode: 1 },
+  JK2102: { title: 'server certificate expired or not yet valid', exitCode: 1 },
+  JK2103: { title: 'server certificate does not name the host', exitCode: 1 },
+  JK2104: { title: 'cannot read a TLS file', exitCode: 1 },
 } as const satisfies Record<string, CatalogueEntry>;
 
 export type ErrorCode = keyof typeof catalogue;

@@ -46,3 +46,8 @@ export {
   validateBackupPolicies, nextRun, runBackupPolicy, registerBackupMetrics, BACKUP_METRICS,
   type BackupSummary, type RestoreSummary, type VerifyResult, type BackupDescription, type MigratePlan, type BackupPolicy, type PolicyRunResult,
 } from './backup/index.js';
+export {
+  planAccounts, applyAccounts, pushAccounts, securityModel, validateSecurityDocuments, checkStreamQuotas, lintAccounts, KeyStore, ROLES, CONTROLLER_API,
+  formatSecurityPlan, formatPushReport, type SecurityPlan, type SecurityChange, type IssueResult, type PushReport, type AccountFinding,
+} from './accounts/index.js';
+export type { SecureState } from './local/secure.js';

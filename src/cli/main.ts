@@ -1,6 +1,7 @@
 /** jetkeeper's command line: one file per command, all thin over the library. */
 import { Command } from 'commander';
 import { addGlobalOptions } from './common.js';
+import { accountsCommand } from './accounts.js';
 import { applyCommand } from './apply.js';
 import { controllerCommand } from './controller.js';
 import { backupCommand } from './backup.js';
@@ -32,6 +33,7 @@ export function buildProgram(): Command {
   for (const register of [validateCommand, planCommand, applyCommand, getCommand, exportCommand, statusCommand, upCommand, downCommand, labCommand, schemaCommand, drillCommand, benchCommand, lintCommand, explainCommand]) {
   for (const register of [validateCommand, planCommand, applyCommand, getCommand, exportCommand, statusCommand, upCommand, downCommand, labCommand, schemaCommand, drillCommand, benchCommand, controllerCommand]) {
   for (const register of [validateCommand, planCommand, applyCommand, getCommand, exportCommand, statusCommand, upCommand, downCommand, labCommand, schemaCommand, drillCommand, benchCommand, backupCommand, restoreCommand, migrateCommand]) {
+  for (const register of [validateCommand, planCommand, applyCommand, getCommand, exportCommand, statusCommand, upCommand, downCommand, labCommand, schemaCommand, drillCommand, benchCommand, accountsCommand]) {
     register(program);
   }
   program.exitOverride((err) => {

@@ -72,6 +72,8 @@ const never: [from: string, to: string, why: string][] = [
   ['backup', 'apply', 'backups and migrations change streams through src/nats or the reconcile core'],
   ['nats', 'backup', 'the door to NATS knows nothing of the backup format'],
   ['backup', 'local', 'backups work on any NATS system, not only a local one'],
+  ['accounts', 'cli', 'the library never knows the command line'],
+  ['accounts', 'lab', 'accounts serve the lab, not the other way round'],
 ];
 
 test('the source tree was found', () => {
@@ -88,8 +90,26 @@ for (const [from, to, why] of never) {
   });
 }
 
-test('only src/nats imports the NATS client libraries', () => {
-  const bad = files.filter((f) => f.part !== 'nats').flatMap((f) => f.imports.filter((i) => i.startsWith('@nats-io/')).map((i) => `${f.path} -> ${i}`));
+/** src/accounts signs JWTs: it may import exactly these two, and nothing that connects. */
+const ACCOUNTS_NATS = new Set(['@nats-io/jwt', '@nats-io/nkeys']);
+
+test('only src/nats imports the NATS client libraries (src/accounts: exactly @nats-io/jwt and @nats-io/nkeys)', () => {
+  const bad = files.filter((f) => f.part !== 'nats').flatMap((f) => f.imports.filter((i) => i.startsWith('@nats-io/') && !(f.part === 'accounts' && ACCOUNTS_NATS.has(target(f, i)))).map((i) => `${f.path} -> ${i}`));
+  assert.deepEqual(bad, []);
+});
+
+test('src/accounts keeps every connection and request in src/nats (no client library, no sockets)', () => {
+  const bad = files.filter((f) => f.part === 'accounts').flatMap((f) => f.imports.filter((i) => ['node:net', 'node:tls', 'node:http', 'node:https', '@nats-io/transport-node', '@nats-io/nats-core'].includes(i)).map((i) => `${f.path} -> ${i}`));
+  assert.deepEqual(bad, []);
+});
+
+test('src/nats and src/resources never import src/accounts (keys and signing stay in one place)', () => {
+  const bad = files.filter((f) => f.part === 'nats' || f.part === 'resources').flatMap((f) => f.imports.filter((i) => target(f, i) === 'accounts').map((i) => `${f.path} -> ${i}`));
+  assert.deepEqual(bad, []);
+});
+
+test('only src/nats imports the NATS client libraries (outside src/accounts)', () => {
+  const bad = files.filter((f) => f.part !== 'nats' && f.part !== 'accounts').flatMap((f) => f.imports.filter((i) => i.startsWith('@nats-io/')).map((i) => `${f.path} -> ${i}`));
   assert.deepEqual(bad, []);
 });
 
