@@ -30,10 +30,9 @@ export function buildProgram(): Command {
   addGlobalOptions(program);
   addLogOptions(program);
   installLogger(program);
-  for (const register of [validateCommand, planCommand, applyCommand, getCommand, exportCommand, statusCommand, upCommand, downCommand, labCommand, schemaCommand, drillCommand, benchCommand, lintCommand, explainCommand]) {
-  for (const register of [validateCommand, planCommand, applyCommand, getCommand, exportCommand, statusCommand, upCommand, downCommand, labCommand, schemaCommand, drillCommand, benchCommand, controllerCommand]) {
-  for (const register of [validateCommand, planCommand, applyCommand, getCommand, exportCommand, statusCommand, upCommand, downCommand, labCommand, schemaCommand, drillCommand, benchCommand, backupCommand, restoreCommand, migrateCommand]) {
-  for (const register of [validateCommand, planCommand, applyCommand, getCommand, exportCommand, statusCommand, upCommand, downCommand, labCommand, schemaCommand, drillCommand, benchCommand, accountsCommand]) {
+  for (const register of [
+    validateCommand, planCommand, applyCommand, getCommand, exportCommand, statusCommand, upCommand, downCommand, labCommand, schemaCommand, drillCommand, benchCommand, lintCommand, explainCommand, controllerCommand, backupCommand, restoreCommand, migrateCommand, accountsCommand,
+  ]) {
     register(program);
   }
   program.exitOverride((err) => {
