@@ -6,7 +6,7 @@
 //   promtool        github.com/prometheus/prometheus v0.316.0 (go install)
 // <cache> is $JETKEEPER_CACHE or ~/.cache/jetkeeper. A stamp file <bin>.version records what was built, so a rerun builds nothing.
 // Usage: node scripts/install-tools.mjs [kube-apiserver|etcd|helm|promtool ...]   (default: all)
-// A tool that cannot be built is a warning, and the tests that need it skip and say so. Nothing is installed system-wide.
+// A tool that cannot be built makes the exit code 1 (the tests that need it skip and say so). Nothing is installed system-wide.
 // Plain Node ESM, no dependencies.
 
 import { spawnSync } from 'node:child_process';
@@ -124,12 +124,15 @@ function main() {
   }
   if (!haveGo()) {
     warn('go not found on PATH: cannot build ' + names.join(', ') + '; the tests that need them will skip');
-    return;
+    process.exit(1);
   }
+  let failed = 0;
   for (const n of names) {
     const ok = install(n);
+    if (!ok) failed++;
     console.log(`${join(binDir, n)} ${ok ? 'v' + TOOLS[n][0] : 'missing'}`);
   }
+  if (failed) process.exit(1);
 }
 
 main();

@@ -5,7 +5,7 @@
  * more core run per connection. Each item gets its own decision: one failing resource never
  * stops another.
  */
-import type { Outcome } from '../apply/outcome.js';
+import type { Outcome } from '../reconcile/selected.js';
 import { JkError } from '../errors.js';
 import type { Resource } from '../manifests/validate.js';
 import type { ConnectionSettings } from '../nats/settings.js';

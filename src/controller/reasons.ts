@@ -3,7 +3,7 @@
  * the status (Ready, a reason from the closed set, a message), whether to write, what to wait
  * for, and the event to emit. Pure.
  */
-import type { Outcome } from '../apply/outcome.js';
+import type { Outcome } from '../reconcile/selected.js';
 import type { JkError } from '../errors.js';
 import type { Change, FieldChange } from '../plan/plan.js';
 import type { ResourceStatus } from '../plan/status.js';

@@ -4,11 +4,11 @@
  * carries this owner's tag; preventDelete kept), and of that plan only the deletes of the
  * removed items' assets are applied. Everything else in the plan is left alone.
  */
-import { applyPlan } from '../apply/apply.js';
 import { JkError } from '../errors.js';
 import type { Resource } from '../manifests/validate.js';
-import { pruneRefusal, type Change, type Plan } from '../plan/plan.js';
+import { pruneRefusal, type Change } from '../plan/plan.js';
 import { reconcile, type GroupResult } from '../reconcile/reconcile.js';
+import { applySelected } from '../reconcile/selected.js';
 import type { Target } from '../resources/kind.js';
 import type { PassEnv } from './pass.js';
 import type { RemovalResult } from './source.js';
@@ -37,10 +37,8 @@ function findChange(groups: readonly GroupResult[], t: Target): { group: GroupRe
 }
 
 async function deleteOne(env: PassEnv, group: GroupResult, change: Change): Promise<RemovalStep> {
-  const plan: Plan = { ...group.plan!, changes: [change] };
   const admin = await env.pool.connect(group.settings);
-  const r = await applyPlan(plan, admin, { allowReplace: false, preflight: 'per-change', concurrency: env.concurrency });
-  const o = r.outcomes[0];
+  const [o] = await applySelected(group.plan!, [change], admin, { concurrency: env.concurrency });
   if (o?.result === 'applied') return { result: 'deleted', message: `deleted ${change.key}: ${change.dataLoss ?? 'no longer declared'}` };
   return { result: 'failed', message: o && 'message' in o ? o.message : 'the delete was not sent' };
 }

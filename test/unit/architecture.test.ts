@@ -123,7 +123,12 @@ test('only src/cli imports src/lab', () => {
   assert.deepEqual(bad, []);
 });
 
-test('the controller talks to NATS only through the reconcile core, the executor and src/nats', () => {
+test('the controller reaches the executor only through the reconcile core', () => {
+  const bad = files.filter((f) => f.part === 'controller').flatMap((f) => f.imports.filter((i) => target(f, i) === 'apply').map((i) => `${f.path} -> ${i}`));
+  assert.deepEqual(bad, []);
+});
+
+test('the controller talks to NATS only through the reconcile core and src/nats', () => {
   const bad = files.filter((f) => f.part === 'controller' && !f.path.startsWith('controller/sources/kubernetes')).flatMap((f) => f.imports.filter((i) => i.startsWith('@kubernetes/') || i.startsWith('@nats-io/')).map((i) => `${f.path} -> ${i}`));
   assert.deepEqual(bad, []);
 });
