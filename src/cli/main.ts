@@ -8,6 +8,7 @@ import { drillCommand } from './drill.js';
 import { exportCommand } from './export.js';
 import { getCommand } from './get.js';
 import { labCommand } from './lab.js';
+import { metricsCommand } from './metrics.js';
 import { addLogOptions, installLogger } from './log.js';
 import { planCommand } from './plan.js';
 import { schemaCommand } from './schema.js';
@@ -23,7 +24,7 @@ export function buildProgram(): Command {
   addGlobalOptions(program);
   addLogOptions(program);
   installLogger(program);
-  for (const register of [validateCommand, planCommand, applyCommand, getCommand, exportCommand, statusCommand, upCommand, downCommand, labCommand, schemaCommand, drillCommand, benchCommand]) {
+  for (const register of [validateCommand, planCommand, applyCommand, getCommand, exportCommand, statusCommand, upCommand, downCommand, labCommand, schemaCommand, drillCommand, benchCommand, metricsCommand]) {
     register(program);
   }
   program.exitOverride((err) => {

@@ -56,6 +56,12 @@ const never: [from: string, to: string, why: string][] = [
   ['reconcile', 'lab', 'the core serves the lab, not the other way round'],
   ['reconcile', 'local', 'the core reconciles any NATS system, not only a local one'],
   ['nats', 'reconcile', 'the door to NATS knows nothing of the pipeline'],
+  ['metrics', 'cli', 'the library never knows the command line'],
+  ['metrics', 'lab', 'observability serves the lab, not the other way round'],
+  ['metrics', 'local', 'observability reads any NATS system, not only a local one'],
+  ['metrics', 'apply', 'observability only reads'],
+  ['metrics', 'reconcile', 'observability only reads'],
+  ['nats', 'metrics', 'the door to NATS knows nothing of observability'],
 ];
 
 test('the source tree was found', () => {
