@@ -7,7 +7,7 @@ import { Gauge, type Registry } from 'prom-client';
 import type { AdvisoryLog } from './advisories.js';
 import { compatSeries } from './compat.js';
 import { num, type SeriesContext, type SeriesDef } from './series.js';
-import { scrapeSeries, serverSeries } from './series-server.js';
+import { accountSeries, scrapeSeries, serverSeries } from './series-server.js';
 import { advisorySeries, consumerSeries, streamSeries } from './series-stream.js';
 import { MetricsSource, type MetricsSourceOptions } from './source.js';
 
@@ -20,7 +20,7 @@ export interface CollectorOptions extends MetricsSourceOptions {
 
 /** Every series jetkeeper defines (the compat ones only when asked). */
 export function seriesDefinitions(compat = false): SeriesDef[] {
-  return [...serverSeries, ...streamSeries, ...consumerSeries, ...advisorySeries, ...scrapeSeries, ...(compat ? compatSeries : [])];
+  return [...serverSeries, ...accountSeries, ...streamSeries, ...consumerSeries, ...advisorySeries, ...scrapeSeries, ...(compat ? compatSeries : [])];
 }
 
 function register(registry: Registry, d: SeriesDef, source: MetricsSource, ctx: SeriesContext): void {

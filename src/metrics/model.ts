@@ -70,12 +70,23 @@ export interface ConsumerView {
   detail: GatherConsumer;
 }
 
+export interface AccountView {
+  account: string;
+  /** file storage used, summed over every server (replicas count, as for the account's limit) */
+  storageUsed: number;
+  memoryUsed: number;
+  /** the account's JetStream limits, when it has any */
+  storageMax?: number;
+  memoryMax?: number;
+}
+
 export interface SystemView {
   /** ms since epoch */
   at: number;
   servers: ServerView[];
   streams: StreamView[];
   consumers: ConsumerView[];
+  accounts: AccountView[];
   /** servers expected (0 when not told) */
   expectServers: number;
 }
@@ -184,12 +195,32 @@ function consumerViews(hs: Holding<GatherStream>[], servers: readonly ServerView
   });
 }
 
+/** A reserved amount the server reports for an account: a limit, unless it is "unlimited" (-1 as an unsigned 64-bit number). */
+function accountLimit(v: number | undefined): number | undefined {
+  return v !== undefined && v > 0 && v < 2 ** 62 ? v : undefined;
+}
+
+function accountViews(gathers: readonly ServerGather[]): AccountView[] {
+  const m = new Map<string, AccountView>();
+  for (const a of gathers.flatMap((g) => g.jsz?.account_details ?? [])) {
+    const v = m.get(a.name) ?? { account: a.name, storageUsed: 0, memoryUsed: 0 };
+    v.storageUsed += a.storage ?? 0;
+    v.memoryUsed += a.memory ?? 0;
+    v.storageMax ??= accountLimit(a.reserved_storage);
+    v.memoryMax ??= accountLimit(a.reserved_memory);
+    m.set(a.name, v);
+  }
+  return [...m.values()];
+}
+
 /** The system as the servers' gathers show it. */
 export function systemView(gathers: readonly ServerGather[], opts: { at?: number; expectServers?: number } = {}): SystemView {
   const pairs = gathers.map((g) => ({ g, s: serverView(g) }));
   const servers = pairs.map((p) => p.s);
   const hs = holdings(pairs);
-  return { at: opts.at ?? Date.now(), servers, streams: streamViews(hs, servers), consumers: consumerViews(hs, servers), expectServers: opts.expectServers ?? 0 };
+  return {
+    at: opts.at ?? Date.now(), servers, streams: streamViews(hs, servers), consumers: consumerViews(hs, servers), accounts: accountViews(gathers), expectServers: opts.expectServers ?? 0,
+  };
 }
 
 /** The meta leader most answering servers agree on. */

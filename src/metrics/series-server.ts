@@ -1,5 +1,5 @@
 /** Server and cluster series: is the cluster healthy, is JetStream enabled and within its limits, are clients failing. */
-import { metaLeader, type ServerView } from './model.js';
+import { metaLeader, type ServerView, type SystemView } from './model.js';
 import { def, type Row, type SeriesDef } from './series.js';
 import type { Snapshot } from './source.js';
 
@@ -51,6 +51,17 @@ export const serverSeries: SeriesDef[] = [
     })),
   def('jetkeeper_cluster_has_meta_leader', 'Whether the servers that answered agree there is a JetStream meta leader.', ['cluster'],
     (snap) => clusterRows(snap, (ss) => (metaLeader(ss) ? 1 : 0))),
+];
+
+function perAccount(pick: (a: SystemView['accounts'][number]) => number | undefined): (snap: Snapshot) => Row[] {
+  return (snap) => snap.view.accounts.map((a) => [{ account: a.account }, pick(a)] as const);
+}
+
+export const accountSeries: SeriesDef[] = [
+  def('jetkeeper_account_storage_used_bytes', 'File storage the account uses, summed over every server (replicas count).', ['account'], perAccount((a) => a.storageUsed)),
+  def('jetkeeper_account_memory_used_bytes', 'Memory storage the account uses, summed over every server.', ['account'], perAccount((a) => a.memoryUsed)),
+  def('jetkeeper_account_storage_max_bytes', 'The account\'s JetStream file storage limit (absent when unlimited).', ['account'], perAccount((a) => a.storageMax)),
+  def('jetkeeper_account_storage_ratio', 'File storage used as a fraction of the account\'s limit (absent when unlimited).', ['account'], perAccount((a) => (a.storageMax ? a.storageUsed / a.storageMax : undefined))),
 ];
 
 export const scrapeSeries: SeriesDef[] = [
