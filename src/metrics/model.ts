@@ -92,6 +92,8 @@ export interface SystemView {
 }
 
 const DEFAULT_SYNC_INTERVAL_S = 120;
+/** A replica not current and not heard from for this long (or never, by this leader) counts as offline: /jsz sets no offline flag for a while. */
+export const OFFLINE_AFTER_S = 10;
 
 function connectivity(g: ServerGather, v: NonNullable<ServerGather['varz']>): Partial<ServerView> {
   const peers = new Set((g.routez?.routes ?? []).map((r) => r.remote_name ?? r.remote_id ?? ''));
@@ -117,9 +119,12 @@ function jetstreamPart(j: GatherJsz | undefined, v: NonNullable<ServerGather['va
   };
 }
 
-function serverView(g: ServerGather): ServerView {
+/** A server seen before: its name and cluster, so a server that stops answering keeps its labels. */
+export interface KnownServer { name: string; cluster: string }
+
+function serverView(g: ServerGather, known?: KnownServer): ServerView {
   const v = g.varz;
-  if (!g.up || !v) return { name: g.monitorUrl, monitorUrl: g.monitorUrl, up: false, error: g.error, cluster: '', jetstream: false };
+  if (!g.up || !v) return { name: known?.name ?? g.monitorUrl, monitorUrl: g.monitorUrl, up: false, error: g.error, cluster: known?.cluster ?? '', jetstream: false };
   const j = g.jsz;
   return {
     name: v.server_name, monitorUrl: g.monitorUrl, up: true, id: v.server_id ?? j?.server_id, version: v.version,
@@ -165,8 +170,9 @@ function replicaViews(lead: Holding<GatherStream>, copies: Holding<GatherStream>
   const out: ReplicaView[] = [];
   if (leader) out.push({ server: leader, leader: true, current: true, offline: false, lag: 0, ownLastSeq: own.get(leader) });
   for (const r of lead.item.cluster?.replicas ?? []) {
+    const seenS = r.active === undefined ? undefined : r.active / 1e9;
     out.push({
-      server: r.name, leader: false, current: r.current === true, offline: r.offline === true, lag: r.lag ?? 0,
+      server: r.name, leader: false, current: r.current === true, offline: r.offline === true || (r.current !== true && (!seenS || seenS > OFFLINE_AFTER_S)), lag: r.lag ?? 0,
       lastSeenS: r.active === undefined ? undefined : r.active / 1e9, ownLastSeq: own.get(r.name),
     });
   }
@@ -214,8 +220,8 @@ function accountViews(gathers: readonly ServerGather[]): AccountView[] {
 }
 
 /** The system as the servers' gathers show it. */
-export function systemView(gathers: readonly ServerGather[], opts: { at?: number; expectServers?: number } = {}): SystemView {
-  const pairs = gathers.map((g) => ({ g, s: serverView(g) }));
+export function systemView(gathers: readonly ServerGather[], opts: { at?: number; expectServers?: number; known?: ReadonlyMap<string, KnownServer> } = {}): SystemView {
+  const pairs = gathers.map((g) => ({ g, s: serverView(g, opts.known?.get(g.monitorUrl)) }));
   const servers = pairs.map((p) => p.s);
   const hs = holdings(pairs);
   return {

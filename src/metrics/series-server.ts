@@ -18,7 +18,7 @@ function clusterRows(snap: Snapshot, pick: (servers: ServerView[], cluster: stri
 }
 
 export const serverSeries: SeriesDef[] = [
-  def('jetkeeper_server_up', 'Whether the server answered its monitor endpoint in the last gather (1) or not (0); `server` is the monitor URL when it did not answer.', SERVER,
+  def('jetkeeper_server_up', 'Whether the server answered its monitor endpoint in the last gather (1) or not (0); `server` is its name when it answered before, else the monitor URL.', SERVER,
     (snap) => snap.view.servers.map((s) => [{ server: s.name, cluster: s.cluster }, s.up] as const)),
   def('jetkeeper_server_info', 'Always 1 for an answering server, with its version as a label.', ['server', 'cluster', 'version'],
     (snap) => snap.view.servers.filter((s) => s.up).map((s) => [{ server: s.name, cluster: s.cluster, version: s.version ?? '' }, 1] as const)),

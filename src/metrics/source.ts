@@ -4,7 +4,7 @@
  * cached by (account, stream, sequence) and bounded per gather.
  */
 import { gatherServers, type ServerGather } from '../nats/gather.js';
-import { systemView, type ConsumerView, type StreamView, type SystemView } from './model.js';
+import { systemView, type ConsumerView, type KnownServer, type StreamView, type SystemView } from './model.js';
 
 /** Seconds since the oldest unacknowledged and the oldest undelivered message of a consumer were stored. */
 export interface ConsumerAges {
@@ -58,8 +58,10 @@ export function ageWants(c: ConsumerView, s: StreamView | undefined): Want[] {
 
 export class MetricsSource {
   readonly options: MetricsSourceOptions;
-  #current: { at: number; snap: Promise<Snapshot> } | undefined;
+  #current: { at: number; snap: Promise<Snapshot>; done: boolean } | undefined;
   readonly #times = new Map<string, number | null>();
+  /** monitor URL -> the server's name and cluster when it last answered */
+  readonly #known = new Map<string, KnownServer>();
 
   constructor(options: MetricsSourceOptions) {
     this.options = options;
@@ -69,14 +71,23 @@ export class MetricsSource {
     return this.options.now?.() ?? Date.now();
   }
 
-  /** The snapshot, gathered anew when the last one is older than maxAgeMs. */
+  /**
+   * The snapshot: the gather in flight if there is one (all series of one scrape share it, and
+   * concurrent scrapes too), else the last one while younger than maxAgeMs, else a new gather.
+   */
   current(): Promise<Snapshot> {
     const now = this.#now();
-    if (this.#current && now - this.#current.at < (this.options.maxAgeMs ?? 5_000)) return this.#current.snap;
-    const snap = this.#take(now);
-    this.#current = { at: now, snap };
-    snap.catch(() => (this.#current = undefined));
-    return snap;
+    const c = this.#current;
+    if (c && (!c.done || now - c.at < (this.options.maxAgeMs ?? 5_000))) return c.snap;
+    const entry: { at: number; snap: Promise<Snapshot>; done: boolean } = { at: now, snap: this.#take(now), done: false };
+    entry.snap.then(() => {
+      entry.done = true;
+      entry.at = this.#now();
+    }, () => {
+      if (this.#current === entry) this.#current = undefined;
+    });
+    this.#current = entry;
+    return entry.snap;
   }
 
   /** Forgets the cached gather: the next current() gathers again. */
@@ -89,7 +100,8 @@ export class MetricsSource {
     const started = performance.now();
     const gathers = await gather(this.options.monitorUrls);
     const gatherMs = performance.now() - started;
-    const view = systemView(gathers, { at: now, expectServers: this.options.expectServers });
+    const view = systemView(gathers, { at: now, expectServers: this.options.expectServers, known: this.#known });
+    for (const s of view.servers) if (s.up) this.#known.set(s.monitorUrl, { name: s.name, cluster: s.cluster });
     const { ages, lookups } = await this.#ages(view, now);
     return { view, ages, lookups, gatherMs };
   }
