@@ -7,6 +7,7 @@
 import type { NatsConnection, Subscription } from '@nats-io/transport-node';
 import { jetstreamManager, type JetStreamManager } from '@nats-io/jetstream';
 import { openConnection } from './admin.js';
+import { classify, decodeNatsError, JsApiCode } from './errors.js';
 import { monitorGet, type MonitorOptions } from './monitor.js';
 import type { ConnectionSettings } from './settings.js';
 
@@ -156,6 +157,16 @@ export async function rawJszFetch(monitorUrls: readonly string[], opts: MonitorO
   return sizes.reduce((a, b) => a + b, 0);
 }
 
+function apiCode(e: unknown): number | undefined {
+  return classify(e).apiCode;
+}
+
+/** undefined for the not-found API error `code`, else the decoded error. */
+function notFound(e: unknown, code: number, resource: string, settings: ConnectionSettings): undefined {
+  if (apiCode(e) === code) return undefined;
+  throw decodeNatsError(e, resource, settings);
+}
+
 /** A JetStream advisory as received. */
 export interface AdvisoryMessage {
   subject: string;
@@ -170,16 +181,40 @@ export class ObservabilityClient {
   readonly #nc: NatsConnection;
   readonly #jsm: JetStreamManager;
   readonly #subs: Subscription[] = [];
+  readonly #settings: ConnectionSettings;
 
-  private constructor(nc: NatsConnection, jsm: JetStreamManager) {
+  private constructor(nc: NatsConnection, jsm: JetStreamManager, settings: ConnectionSettings) {
     this.#nc = nc;
     this.#jsm = jsm;
+    this.#settings = settings;
   }
 
-  static async connect(settings: ConnectionSettings): Promise<ObservabilityClient> {
+  /** Connects; `timeoutMs` bounds each JetStream request (default: the settings' timeout, at most 2 s for scrapes). */
+  static async connect(settings: ConnectionSettings, opts: { timeoutMs?: number } = {}): Promise<ObservabilityClient> {
     const nc = await openConnection({ ...settings, name: settings.name ?? 'jetkeeper-metrics' });
-    const jsm = await jetstreamManager(nc, { domain: settings.jsDomain, timeout: Math.min(settings.timeoutMs ?? 2_000, 2_000), checkAPI: false });
-    return new ObservabilityClient(nc, jsm);
+    const timeout = opts.timeoutMs ?? Math.min(settings.timeoutMs ?? 2_000, 2_000);
+    const jsm = await jetstreamManager(nc, { domain: settings.jsDomain, timeout, checkAPI: false });
+    return new ObservabilityClient(nc, jsm, settings);
+  }
+
+  /** STREAM.INFO as the server answers it (sources and mirror included); undefined when there is no such stream. */
+  async streamInfo(name: string): Promise<GatherStream | undefined> {
+    try {
+      const si = await this.#jsm.streams.info(name);
+      return { ...(si as unknown as GatherStream), name: si.config.name };
+    } catch (e) {
+      return notFound(e, JsApiCode.StreamNotFound, `Stream/${name}`, this.#settings);
+    }
+  }
+
+  /** CONSUMER.INFO as the server answers it; undefined when there is no such consumer (or stream). */
+  async consumerInfo(stream: string, name: string): Promise<GatherConsumer | undefined> {
+    try {
+      return (await this.#jsm.consumers.info(stream, name)) as unknown as GatherConsumer;
+    } catch (e) {
+      if (apiCode(e) === JsApiCode.StreamNotFound) return undefined;
+      return notFound(e, JsApiCode.ConsumerNotFound, `Consumer/${stream}/${name}`, this.#settings);
+    }
   }
 
   /** The stored time (ms since epoch) of message `seq` in `stream`; undefined when it is gone. */
