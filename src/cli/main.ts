@@ -10,6 +10,7 @@ import { getCommand } from './get.js';
 import { labCommand } from './lab.js';
 import { metricsCommand } from './metrics.js';
 import { checkCommand } from './check.js';
+import { reportCommand } from './report.js';
 import { addLogOptions, installLogger } from './log.js';
 import { planCommand } from './plan.js';
 import { schemaCommand } from './schema.js';
@@ -25,7 +26,7 @@ export function buildProgram(): Command {
   addGlobalOptions(program);
   addLogOptions(program);
   installLogger(program);
-  for (const register of [validateCommand, planCommand, applyCommand, getCommand, exportCommand, statusCommand, upCommand, downCommand, labCommand, schemaCommand, drillCommand, benchCommand, metricsCommand, checkCommand]) {
+  for (const register of [validateCommand, planCommand, applyCommand, getCommand, exportCommand, statusCommand, upCommand, downCommand, labCommand, schemaCommand, drillCommand, benchCommand, metricsCommand, checkCommand, reportCommand]) {
     register(program);
   }
   program.exitOverride((err) => {

@@ -10,6 +10,7 @@ import { ObservabilityClient } from '../nats/gather.js';
 import { AdvisoryLog } from '../metrics/advisories.js';
 import { registerJetStreamCollectors } from '../metrics/collectors.js';
 import { serveMetrics } from '../metrics/http.js';
+import { MetricsSource, type Snapshot } from '../metrics/source.js';
 import { action, emit, globalOptions, resolveSettings, runningLocalCluster, untilAborted, untilInterrupted, type GlobalOptions } from './common.js';
 import { durationFlag, intFlag } from './flags.js';
 import { loggerOf } from './log.js';
@@ -115,4 +116,23 @@ export function metricsCommand(program: Command): void {
     .addOption(new Option('--compat <mode>', 'also emit prometheus-nats-exporter names (nats_stream_total_messages, ...)').choices(['exporter']))
     .option('--once', 'print one scrape (text exposition, or -o json) and exit'))
     .action(action(runMetrics));
+}
+
+/** One gather of the monitor endpoints (with the age look-ups when a NATS connection is possible), for report and doctor. */
+export async function takeSnapshot(o: GlobalOptions, flags: MonitorFlags, cmd: Command, ages = true): Promise<Snapshot> {
+  const urls = monitorUrls(o, flags);
+  const client = ages ? await connectClient(o, cmd) : undefined;
+  try {
+    const source = new MetricsSource({ monitorUrls: urls, expectServers: expectServers(flags), messageTime: client ? (s, seq) => client.messageTime(s, seq) : undefined });
+    const snap = await source.current();
+    if (snap.view.servers.every((s) => !s.up)) {
+      throw new JkError('JK6005', {
+        message: `none of ${urls.join(', ')} answered: ${snap.view.servers[0]?.error ?? 'no answer'}`,
+        fix: 'check the servers run and their http monitor port is reachable from here (--monitor http://HOST:8222,...)',
+      });
+    }
+    return snap;
+  } finally {
+    await client?.close();
+  }
 }

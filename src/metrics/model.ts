@@ -31,6 +31,9 @@ export interface ServerView {
   syncIntervalS?: number;
   apiErrors?: number;
   apiTotal?: number;
+  /** stream / consumer replicas this server holds */
+  streams?: number;
+  consumers?: number;
   metaLeader?: string;
   metaClusterSize?: number;
 }
@@ -105,7 +108,7 @@ function connectivity(g: ServerGather, v: NonNullable<ServerGather['varz']>): Pa
 
 function jszCounters(j: GatherJsz | undefined): Partial<ServerView> {
   if (!j) return {};
-  return { storageUsed: j.storage, memoryUsed: j.memory, apiErrors: j.api?.errors, apiTotal: j.api?.total, metaLeader: j.meta_cluster?.leader, metaClusterSize: j.meta_cluster?.cluster_size };
+  return { streams: j.streams, consumers: j.consumers, storageUsed: j.storage, memoryUsed: j.memory, apiErrors: j.api?.errors, apiTotal: j.api?.total, metaLeader: j.meta_cluster?.leader, metaClusterSize: j.meta_cluster?.cluster_size };
 }
 
 function jetstreamPart(j: GatherJsz | undefined, v: NonNullable<ServerGather['varz']>): Partial<ServerView> {

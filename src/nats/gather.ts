@@ -81,6 +81,10 @@ export interface GatherJsz {
   server_id?: string;
   memory?: number;
   storage?: number;
+  streams?: number;
+  consumers?: number;
+  messages?: number;
+  bytes?: number;
   config?: { max_memory?: number; max_storage?: number; sync_interval?: number; sync_always?: boolean };
   api?: { total?: number; errors?: number; level?: number };
   meta_cluster?: { name?: string; leader?: string; cluster_size?: number; replicas?: GatherReplica[] };
