@@ -39,16 +39,22 @@ export function replicaText(s: StreamView): string {
   return s.replicas.map((r) => `${r.server}${r.leader ? '*' : ''}${r.offline ? '!' : ''}${!r.leader && r.lag > 0 ? `(lag ${r.lag})` : ''}`).join(', ');
 }
 
+function stateColumns(d: StreamView['detail']): Pick<StreamRow, 'consumers' | 'messages' | 'bytes' | 'lost' | 'deleted'> {
+  const st = d.state ?? {};
+  return { consumers: st.consumer_count ?? 0, messages: st.messages ?? 0, bytes: st.bytes ?? 0, lost: st.lost?.msgs?.length ?? 0, deleted: st.num_deleted ?? 0 };
+}
+
+function streamRow(s: StreamView): StreamRow {
+  const d = s.detail;
+  return {
+    account: s.account, stream: s.stream, storage: String(d.config?.storage ?? ''), placement: s.cluster, ...stateColumns(d),
+    apiLevel: d.config?.metadata?.['_nats.req.level'] ?? '', replicas: replicaText(s),
+    storagePercent: pct(d.state?.bytes, d.config?.max_bytes), messagesPercent: pct(d.state?.messages, d.config?.max_msgs),
+  };
+}
+
 export function streamRows(snap: Snapshot, only?: string): StreamRow[] {
-  return snap.view.streams.filter((s) => !only || s.stream === only).map((s) => {
-    const d = s.detail;
-    return {
-      account: s.account, stream: s.stream, storage: String(d.config?.storage ?? ''), placement: s.cluster, consumers: d.state?.consumer_count ?? 0,
-      messages: d.state?.messages ?? 0, bytes: d.state?.bytes ?? 0, lost: d.state?.lost?.msgs?.length ?? 0, deleted: d.state?.num_deleted ?? 0,
-      apiLevel: d.config?.metadata?.['_nats.req.level'] ?? '', replicas: replicaText(s),
-      storagePercent: pct(d.state?.bytes, d.config?.max_bytes), messagesPercent: pct(d.state?.messages, d.config?.max_msgs),
-    };
-  }).sort((a, b) => a.stream.localeCompare(b.stream));
+  return snap.view.streams.filter((s) => !only || s.stream === only).map(streamRow).sort((a, b) => a.stream.localeCompare(b.stream));
 }
 
 function lastActivity(c: ConsumerView, at: number): number | null {
