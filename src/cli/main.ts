@@ -11,6 +11,7 @@ import { labCommand } from './lab.js';
 import { metricsCommand } from './metrics.js';
 import { checkCommand } from './check.js';
 import { reportCommand } from './report.js';
+import { doctorCommand } from './doctor.js';
 import { addLogOptions, installLogger } from './log.js';
 import { planCommand } from './plan.js';
 import { schemaCommand } from './schema.js';
@@ -26,7 +27,7 @@ export function buildProgram(): Command {
   addGlobalOptions(program);
   addLogOptions(program);
   installLogger(program);
-  for (const register of [validateCommand, planCommand, applyCommand, getCommand, exportCommand, statusCommand, upCommand, downCommand, labCommand, schemaCommand, drillCommand, benchCommand, metricsCommand, checkCommand, reportCommand]) {
+  for (const register of [validateCommand, planCommand, applyCommand, getCommand, exportCommand, statusCommand, upCommand, downCommand, labCommand, schemaCommand, drillCommand, benchCommand, metricsCommand, checkCommand, reportCommand, doctorCommand]) {
     register(program);
   }
   program.exitOverride((err) => {
