@@ -11,6 +11,7 @@ const lab = part('lab', 'only src/cli imports the lab');
 const nats = part('nats', 'this layer is pure: live state comes in as data');
 const local = part('local', 'this layer does not start servers');
 const natsClient = { regex: '^@nats-io/', message: 'only src/nats imports the NATS client libraries' };
+const natsClientButKeys = { regex: '^@nats-io/(?!(jwt|nkeys)$)', message: 'src/accounts signs with @nats-io/jwt and @nats-io/nkeys only; connections live in src/nats' };
 
 /** What each part of src/ must never import; parts not named here get `default`. */
 const forbidden = {
@@ -25,6 +26,7 @@ const forbidden = {
   lab: [cli, natsClient],
   load: [cli, lab, natsClient],
   reconcile: [cli, lab, natsClient, local],
+  accounts: [cli, lab, natsClientButKeys],
 };
 
 const layering = Object.entries(forbidden).map(([name, patterns]) => ({

@@ -38,3 +38,22 @@ export { AdvisoryLog, classifyAdvisory, type AdvisoryEvent } from './metrics/adv
 export { checkStream, checkConsumer, type CheckResult } from './metrics/thresholds.js';
 export { doctor, kubernetesFindings, type DoctorReport, type Finding, type KubeFacts } from './metrics/doctor.js';
 export { serveMetrics } from './metrics/http.js';
+export * from './lint/index.js';
+export { Controller, type ControllerOptions, type ControllerSnapshot } from './controller/controller.js';
+export { WorkQueue, retryDelay, type WorkResult, type QueueOptions, type Clock } from './controller/queue.js';
+export { createControllerMetrics, serveControllerHttp, type ControllerMetrics, type ControllerHttp } from './controller/http.js';
+export { DirectorySource, policyOf, type DirectorySourceOptions } from './controller/sources/dir.js';
+export {
+  CONTROLLER_REASONS, DEFAULT_POLICY, type ControllerReason, type ControllerSource, type SourceSink, type SourceItem, type ItemPolicy, type ItemStatus,
+  type ItemConnection, type LiveSummary, type EventReason, type EventType, type RemoveOptions, type RemovalResult, type KubernetesSourceOptions,
+} from './controller/source.js';
+export {
+  backupStream, restoreBackup, backupAccount, restoreAccount, verifyBackup, describeBackups, migrateStream, planMigration,
+  validateBackupPolicies, nextRun, runBackupPolicy, registerBackupMetrics, BACKUP_METRICS,
+  type BackupSummary, type RestoreSummary, type VerifyResult, type BackupDescription, type MigratePlan, type BackupPolicy, type PolicyRunResult,
+} from './backup/index.js';
+export {
+  planAccounts, applyAccounts, pushAccounts, securityModel, validateSecurityDocuments, checkStreamQuotas, lintAccounts, KeyStore, ROLES, CONTROLLER_API,
+  formatSecurityPlan, formatPushReport, type SecurityPlan, type SecurityChange, type IssueResult, type PushReport, type AccountFinding,
+} from './accounts/index.js';
+export type { SecureState } from './local/secure.js';

@@ -18,6 +18,7 @@ export const OPTION_FLAGS: Readonly<Record<string, string>> = {
   portBase: '--port-base',
   count: '--count',
   netns: '--netns',
+  secure: '--secure',
   dir: '--dir',
   name: '--name',
   natsServer: '--nats-server',

@@ -1,10 +1,14 @@
 /** jetkeeper's command line: one file per command, all thin over the library. */
 import { Command } from 'commander';
 import { addGlobalOptions } from './common.js';
+import { accountsCommand } from './accounts.js';
 import { applyCommand } from './apply.js';
+import { controllerCommand } from './controller.js';
+import { backupCommand } from './backup.js';
 import { benchCommand } from './bench.js';
 import { downCommand } from './down.js';
 import { drillCommand } from './drill.js';
+import { explainCommand } from './explain.js';
 import { exportCommand } from './export.js';
 import { getCommand } from './get.js';
 import { labCommand } from './lab.js';
@@ -12,8 +16,11 @@ import { metricsCommand } from './metrics.js';
 import { checkCommand } from './check.js';
 import { reportCommand } from './report.js';
 import { doctorCommand } from './doctor.js';
+import { lintCommand } from './lint.js';
 import { addLogOptions, installLogger } from './log.js';
+import { migrateCommand } from './migrate.js';
 import { planCommand } from './plan.js';
+import { restoreCommand } from './restore.js';
 import { schemaCommand } from './schema.js';
 import { statusCommand } from './status.js';
 import { upCommand } from './up.js';
@@ -27,7 +34,9 @@ export function buildProgram(): Command {
   addGlobalOptions(program);
   addLogOptions(program);
   installLogger(program);
-  for (const register of [validateCommand, planCommand, applyCommand, getCommand, exportCommand, statusCommand, upCommand, downCommand, labCommand, schemaCommand, drillCommand, benchCommand, metricsCommand, checkCommand, reportCommand, doctorCommand]) {
+  for (const register of [
+    validateCommand, planCommand, applyCommand, getCommand, exportCommand, statusCommand, upCommand, downCommand, labCommand, schemaCommand, drillCommand, benchCommand, metricsCommand, checkCommand, reportCommand, doctorCommand, lintCommand, explainCommand, controllerCommand, backupCommand, restoreCommand, migrateCommand, accountsCommand,
+  ]) {
     register(program);
   }
   program.exitOverride((err) => {

@@ -12,6 +12,8 @@ export interface UpReport {
   natsContext: RegisteredContext | null;
   servers: { name: string; pid: number; client: string; monitor: string; netns?: string }[];
   netns?: { prefix: string; subnet: string; host: string };
+  /** `up --secure`: where the CA, the key directory, the security manifests and the creds per role are */
+  secure?: { context: string; ca: string; keys: string; manifests: string; creds: Record<string, string> };
 }
 
 /** The report of a started cluster in `dir`. */
@@ -21,6 +23,7 @@ export function upReport(cluster: LocalCluster, dir: string, natsContext: Regist
   return {
     dir: cluster.dir, version: cluster.version, context: contextFile(dir), natsContext, servers,
     ...(net ? { netns: { prefix: net.prefix, subnet: net.subnet, host: `${net.hostIf} ${net.hostAddress}` } } : {}),
+    ...(cluster.secure ? { secure: { context: contextFile(dir), ca: cluster.secure.tls.ca, keys: cluster.secure.keys, manifests: cluster.secure.manifests, creds: cluster.secure.creds } } : {}),
   };
 }
 
@@ -34,6 +37,14 @@ export function formatUpReport(r: UpReport, home: string): string {
       ? table(['NAME', 'PID', 'CLIENT', 'MONITOR', 'NETNS'], r.servers.map((s) => [s.name, String(s.pid), s.client, s.monitor, s.netns ?? '']))
       : table(['NAME', 'PID', 'CLIENT', 'MONITOR'], r.servers.map((s) => [s.name, String(s.pid), s.client, s.monitor])),
     ...(net ? [`network namespaces ${net.prefix}*: subnet ${net.subnet}, reached from this host through ${hostIf} (${hostAddress}); removed by \`jetkeeper down\``] : []),
-    `jetkeeper commands now connect here by default. nats CLI: export NATS_URL=${r.servers.map((s) => s.client).join(',')}`,
+    ...(r.secure ? secureLines(r.secure, home) : [`jetkeeper commands now connect here by default. nats CLI: export NATS_URL=${r.servers.map((s) => s.client).join(',')}`]),
   ].join('\n');
+}
+
+function secureLines(s: NonNullable<UpReport['secure']>, home: string): string[] {
+  const t = (p: string) => p.replace(home, '~');
+  return [
+    `operator mode with TLS (CA ${t(s.ca)}); connect as the jetkeeper user with \`context\` ${t(s.context)}`,
+    `creds per role in ${t(s.keys)}/creds: ${Object.keys(s.creds).join(', ')}; security manifests in ${t(s.manifests)}`,
+  ];
 }

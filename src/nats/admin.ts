@@ -238,12 +238,40 @@ function noTls(s: ConnectionSettings, cause: unknown): JkError {
   });
 }
 
+const UNKNOWN_CA = new Set(['UNABLE_TO_VERIFY_LEAF_SIGNATURE', 'SELF_SIGNED_CERT_IN_CHAIN', 'DEPTH_ZERO_SELF_SIGNED_CERT', 'UNABLE_TO_GET_ISSUER_CERT_LOCALLY', 'UNABLE_TO_GET_ISSUER_CERT', 'CERT_SIGNATURE_FAILURE']);
+const EXPIRED = new Set(['CERT_HAS_EXPIRED', 'CERT_NOT_YET_VALID']);
+
+/** A certificate or TLS file problem as its own error (JK2101-JK2104), or undefined. */
+export function certificateError(e: unknown, s: ConnectionSettings): JkError | undefined {
+  const code = String((e as { code?: unknown })?.code ?? '');
+  const text = redactSecrets(String((e as Error)?.message ?? e), s);
+  const where = describeSettings(s);
+  if (UNKNOWN_CA.has(code)) {
+    const message = `the server's certificate is not signed by a CA this client trusts (${code}: ${text})`;
+    // without a CA of its own the client used the system's: the connection error it has always been, with the reason
+    if (!s.tls?.ca) return new JkError('JK2001', { message: `cannot connect to ${where}: ${message}`, fix: 'give the CA that signed the server certificate (`tlsca`, or ca in the nats context)', cause: e });
+    return new JkError('JK2101', { message: `cannot connect to ${where}: ${message}`, fix: `give the CA that signed the server certificate (\`tlsca\`, now ${s.tls.ca}, or ca in the nats context)`, cause: e });
+  }
+  if (EXPIRED.has(code)) {
+    return new JkError('JK2102', { message: `cannot connect to ${where}: the server's certificate ${code === 'CERT_HAS_EXPIRED' ? 'has expired' : 'is not valid yet'} (${text})`, fix: 'renew the server certificate (check the clocks of client and server too)', cause: e });
+  }
+  if (code === 'ERR_TLS_CERT_ALTNAME_INVALID') {
+    return new JkError('JK2103', { message: `cannot connect to ${where}: the server's certificate does not name the host connected to (${text})`, fix: 'connect with a host name or address the certificate lists in its subjectAltName, or issue a certificate for this one', cause: e });
+  }
+  if (/^\S+ doesn't exist$/.test(text) && s.tls) {
+    return new JkError('JK2104', { message: `cannot connect to ${where}: TLS file ${text}`, fix: 'check the paths of `tlsca`, `tlscert` and `tlskey`', cause: e });
+  }
+  return undefined;
+}
+
 /** Opens a connection; a failure names where it tried (without secrets) and how to fix it. */
 export async function openConnection(s: ConnectionSettings): Promise<NatsConnection> {
   const opts = await connectOptions(s);
   try {
     return await dial(opts);
   } catch (e) {
+    const cert = certificateError(e, s);
+    if (cert) throw cert;
     const text = redactSecrets((e as Error).message, s);
     const timedOut = (e as Error).name === 'TimeoutError' || /timeout/i.test(text);
     if (/does not support 'tls'/.test(text)) throw noTls(s, e);

@@ -29,3 +29,20 @@ export function kindNames(): KindName[] {
 
 export * from './kind.js';
 export { parseDuration, formatDuration } from './duration.js';
+
+import { operatorKind } from './operator/index.js';
+import { natsAccountKind } from './natsaccount/index.js';
+import { natsUserKind } from './natsuser/index.js';
+import type { SecurityKind } from './security.js';
+
+/** jetkeeper's security kinds (`jetstream.jetkeeper.io/v1alpha1`), planned by `jetkeeper accounts`. */
+export const SECURITY_KINDS: readonly SecurityKind<any>[] = [operatorKind, natsAccountKind, natsUserKind];
+
+export function securityKindByName(kind: string): SecurityKind<any> | undefined {
+  return SECURITY_KINDS.find((k) => k.kind === kind);
+}
+
+export type { SecurityKind } from './security.js';
+export type { OperatorSpec } from './operator/index.js';
+export type { NatsAccountSpec, JetStreamLimitsSpec, ExportSpec, ImportSpec } from './natsaccount/index.js';
+export type { NatsUserSpec, PermissionsSpec } from './natsuser/index.js';

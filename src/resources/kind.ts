@@ -189,3 +189,8 @@ export function compareVersions(a: string, b: string): number {
   }
   return 0;
 }
+
+/** The API group and version of jetkeeper's own security kinds (Operator, NatsAccount, NatsUser). */
+export const SECURITY_API_VERSION = 'jetstream.jetkeeper.io/v1alpha1';
+
+export type SecurityKindName = 'Operator' | 'NatsAccount' | 'NatsUser';

@@ -62,12 +62,31 @@ const never: [from: string, to: string, why: string][] = [
   ['metrics', 'apply', 'observability only reads'],
   ['metrics', 'reconcile', 'observability only reads'],
   ['nats', 'metrics', 'the door to NATS knows nothing of observability'],
+  ['lint', 'nats', 'lint checks manifests, never a server'],
+  ['lint', 'local', 'lint checks manifests, never a server'],
+  ['lint', 'reconcile', 'lint checks manifests, never a server'],
+  ['lint', 'apply', 'lint checks manifests, never a server'],
+  ['lint', 'cli', 'the library never knows the command line'],
+  ['lint', 'lab', 'lint checks manifests, never a server'],
+  ['controller', 'cli', 'the library never knows the command line'],
+  ['controller', 'local', 'the controller reconciles any NATS system, not only a local one'],
+  ['controller', 'lab', 'the controller serves the lab, not the other way round'],
+  ['reconcile', 'controller', 'the reconcile core is a step of the controller, not the other way round'],
+  ['plan', 'controller', 'planning is a step of the controller'],
+  ['nats', 'controller', 'the door to NATS knows nothing of the controller'],
+  ['backup', 'cli', 'the library never knows the command line'],
+  ['backup', 'apply', 'backups and migrations change streams through src/nats or the reconcile core'],
+  ['nats', 'backup', 'the door to NATS knows nothing of the backup format'],
+  ['backup', 'local', 'backups work on any NATS system, not only a local one'],
+  ['accounts', 'cli', 'the library never knows the command line'],
+  ['accounts', 'lab', 'accounts serve the lab, not the other way round'],
 ];
 
 test('the source tree was found', () => {
   assert.ok(files.length > 30);
   assert.ok(files.some((f) => f.part === 'resources'));
   assert.ok(files.some((f) => f.part === 'load'));
+  assert.ok(files.some((f) => f.path === 'lint/rules/index.ts'));
 });
 
 for (const [from, to, why] of never) {
@@ -77,8 +96,26 @@ for (const [from, to, why] of never) {
   });
 }
 
-test('only src/nats imports the NATS client libraries', () => {
-  const bad = files.filter((f) => f.part !== 'nats').flatMap((f) => f.imports.filter((i) => i.startsWith('@nats-io/')).map((i) => `${f.path} -> ${i}`));
+/** src/accounts signs JWTs: it may import exactly these two, and nothing that connects. */
+const ACCOUNTS_NATS = new Set(['@nats-io/jwt', '@nats-io/nkeys']);
+
+test('only src/nats imports the NATS client libraries (src/accounts: exactly @nats-io/jwt and @nats-io/nkeys)', () => {
+  const bad = files.filter((f) => f.part !== 'nats').flatMap((f) => f.imports.filter((i) => i.startsWith('@nats-io/') && !(f.part === 'accounts' && ACCOUNTS_NATS.has(target(f, i)))).map((i) => `${f.path} -> ${i}`));
+  assert.deepEqual(bad, []);
+});
+
+test('src/accounts keeps every connection and request in src/nats (no client library, no sockets)', () => {
+  const bad = files.filter((f) => f.part === 'accounts').flatMap((f) => f.imports.filter((i) => ['node:net', 'node:tls', 'node:http', 'node:https', '@nats-io/transport-node', '@nats-io/nats-core'].includes(i)).map((i) => `${f.path} -> ${i}`));
+  assert.deepEqual(bad, []);
+});
+
+test('src/nats and src/resources never import src/accounts (keys and signing stay in one place)', () => {
+  const bad = files.filter((f) => f.part === 'nats' || f.part === 'resources').flatMap((f) => f.imports.filter((i) => target(f, i) === 'accounts').map((i) => `${f.path} -> ${i}`));
+  assert.deepEqual(bad, []);
+});
+
+test('only src/nats imports the NATS client libraries (outside src/accounts)', () => {
+  const bad = files.filter((f) => f.part !== 'nats' && f.part !== 'accounts').flatMap((f) => f.imports.filter((i) => i.startsWith('@nats-io/')).map((i) => `${f.path} -> ${i}`));
   assert.deepEqual(bad, []);
 });
 
@@ -89,5 +126,15 @@ test('only src/cli reads process.env', () => {
 
 test('only src/cli imports src/lab', () => {
   const bad = files.filter((f) => f.part !== 'cli' && f.part !== 'lab').flatMap((f) => f.imports.filter((i) => target(f, i) === 'lab').map((i) => `${f.path} -> ${i}`));
+  assert.deepEqual(bad, []);
+});
+
+test('the controller talks to NATS only through the reconcile core, the executor and src/nats', () => {
+  const bad = files.filter((f) => f.part === 'controller' && !f.path.startsWith('controller/sources/kubernetes')).flatMap((f) => f.imports.filter((i) => i.startsWith('@kubernetes/') || i.startsWith('@nats-io/')).map((i) => `${f.path} -> ${i}`));
+  assert.deepEqual(bad, []);
+});
+
+test('the command line reaches the controller through src/controller, never src/apply', () => {
+  const bad = files.filter((f) => f.part === 'cli').flatMap((f) => f.imports.filter((i) => target(f, i) === 'apply').map((i) => `${f.path} -> ${i}`));
   assert.deepEqual(bad, []);
 });

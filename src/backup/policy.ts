@@ -1,0 +1,163 @@
+/**
+ * BackupPolicy (`jetstream.jetkeeper.io/v1alpha1`): which streams and buckets, a cron schedule,
+ * how many backups to keep, where they go, and whether each run is proven by a restore. The
+ * controller schedules it with nextRun() and runs it with runBackupPolicy(); metrics.ts turns the
+ * results into Prometheus metrics.
+ */
+import { existsSync, readdirSync, rmSync } from 'node:fs';
+import { join } from 'node:path';
+import { CronExpressionParser } from 'cron-parser';
+import { z } from 'zod';
+import { JkError } from '../errors.js';
+import type { ManifestDocument } from '../manifests/load.js';
+import type { JetStreamAdmin } from '../nats/admin.js';
+import { streamNames } from '../nats/snapshot.js';
+import { parseDuration } from '../resources/duration.js';
+import { backupStream, type BackupSummary } from './backup.js';
+import { SIDECAR_FILE } from './format.js';
+import { verifyBackup } from './verify.js';
+
+export const POLICY_API_VERSION = 'jetstream.jetkeeper.io/v1alpha1';
+export const POLICY_KIND = 'BackupPolicy';
+
+const name = z.string().min(1).regex(/^[^\s.*>/\\]+$/, 'a stream or bucket name: no spaces, dots, wildcards or slashes');
+
+export const backupPolicySpec = z.strictObject({
+  /** stream names */
+  streams: z.array(name).default([]),
+  /** KV bucket names (streams KV_<bucket>) */
+  keyValues: z.array(name).default([]),
+  /** object store names (streams OBJ_<bucket>) */
+  objectStores: z.array(name).default([]),
+  /** every file-storage stream of the account */
+  all: z.boolean().default(false),
+  /** cron syntax, 5 or 6 fields, UTC unless timeZone */
+  schedule: z.string().min(1),
+  timeZone: z.string().optional(),
+  /** backups kept per stream (older ones are deleted after a successful run) */
+  retention: z.number().int().min(1).default(7),
+  /** directory the backups go to (a PVC mount in Kubernetes) */
+  destination: z.string().min(1),
+  /** prove each backup by restoring it into a scratch stream */
+  verify: z.boolean().default(true),
+  /** alert when the newest verified backup is older than this (Go duration, e.g. 26h) */
+  maxVerifiedAge: z.string().optional(),
+  /** include consumer state */
+  consumers: z.boolean().default(true),
+});
+
+export const backupPolicySchema = z.strictObject({
+  apiVersion: z.literal(POLICY_API_VERSION),
+  kind: z.literal(POLICY_KIND),
+  metadata: z.looseObject({ name: z.string().min(1), namespace: z.string().optional() }),
+  spec: backupPolicySpec,
+});
+
+export type BackupPolicy = z.infer<typeof backupPolicySchema>;
+
+/** The BackupPolicy documents among `docs`, validated; every problem is a JK7013 naming the field and file:line. */
+export function validateBackupPolicies(docs: readonly ManifestDocument[]): { policies: BackupPolicy[]; errors: JkError[] } {
+  const policies: BackupPolicy[] = [];
+  const errors: JkError[] = [];
+  for (const doc of docs) {
+    if (doc.data.apiVersion !== POLICY_API_VERSION || doc.data.kind !== POLICY_KIND) continue;
+    const r = backupPolicySchema.safeParse(doc.data);
+    const resource = `BackupPolicy/${String((doc.data.metadata as { name?: unknown } | undefined)?.name ?? '?')}`;
+    if (!r.success) {
+      for (const issue of r.error.issues) {
+        const path = issue.path.map((p) => (typeof p === 'symbol' ? String(p) : p));
+        errors.push(new JkError('JK7013', { message: issue.message, resource, field: path.join('.'), at: doc.positionOf(path), fix: 'see docs/backup.md for the BackupPolicy fields' }));
+      }
+      continue;
+    }
+    errors.push(...semanticErrors(r.data, doc, resource));
+    policies.push(r.data);
+  }
+  return { policies, errors };
+}
+
+function semanticErrors(p: BackupPolicy, doc: ManifestDocument, resource: string): JkError[] {
+  const out: JkError[] = [];
+  const err = (field: string, message: string, fix: string) => out.push(new JkError('JK7013', { message, resource, field, at: doc.positionOf(field.split('.')), fix }));
+  try {
+    nextRun(p, new Date());
+  } catch (e) {
+    err('spec.schedule', `invalid cron schedule ${JSON.stringify(p.spec.schedule)}: ${(e as Error).message}`, 'use cron syntax, e.g. "0 2 * * *" for 02:00 every day');
+  }
+  if (p.spec.maxVerifiedAge && 'error' in parseDuration(p.spec.maxVerifiedAge)) err('spec.maxVerifiedAge', `invalid duration ${JSON.stringify(p.spec.maxVerifiedAge)}`, 'use a Go duration such as 26h');
+  if (!p.spec.all && !p.spec.streams.length && !p.spec.keyValues.length && !p.spec.objectStores.length) err('spec', 'the policy backs up nothing', 'name streams, keyValues or objectStores, or set all: true');
+  return out;
+}
+
+/** The next time the policy runs after `now`. */
+export function nextRun(policy: BackupPolicy, now: Date): Date {
+  return CronExpressionParser.parse(policy.spec.schedule, { currentDate: now, tz: policy.spec.timeZone ?? 'UTC' }).next().toDate();
+}
+
+export interface PolicyStreamResult {
+  stream: string;
+  ok: boolean;
+  dir?: string;
+  bytes?: number;
+  durationMs?: number;
+  verified?: boolean;
+  error?: { code: string; message: string };
+  /** old backups removed by retention */
+  pruned: string[];
+}
+
+export interface PolicyRunResult {
+  policy: string;
+  startedAt: string;
+  finishedAt: string;
+  ok: boolean;
+  streams: PolicyStreamResult[];
+}
+
+export interface PolicyDeps {
+  admin: JetStreamAdmin;
+  now?: () => Date;
+}
+
+async function targets(p: BackupPolicy, admin: JetStreamAdmin): Promise<string[]> {
+  const named = [...p.spec.streams, ...p.spec.keyValues.map((b) => `KV_${b}`), ...p.spec.objectStores.map((b) => `OBJ_${b}`)];
+  return [...new Set(p.spec.all ? [...(await streamNames(admin)), ...named] : named)];
+}
+
+/** A directory name that sorts by time: 2026-12-02T01-30-00Z. */
+function stamp(d: Date): string {
+  return d.toISOString().replace(/\.\d+Z$/, 'Z').replaceAll(':', '-');
+}
+
+/** Keeps the newest `keep` backups jetkeeper wrote under `dir`; removes only directories holding its record. */
+function prune(dir: string, keep: number): string[] {
+  if (!existsSync(dir)) return [];
+  const ours = readdirSync(dir).filter((n) => existsSync(join(dir, n, SIDECAR_FILE))).sort();
+  const old = ours.slice(0, Math.max(0, ours.length - keep));
+  for (const n of old) rmSync(join(dir, n), { recursive: true, force: true });
+  return old.map((n) => join(dir, n));
+}
+
+async function runOne(p: BackupPolicy, stream: string, deps: PolicyDeps, now: Date): Promise<PolicyStreamResult> {
+  const dir = join(p.spec.destination, stream, stamp(now));
+  try {
+    const b: BackupSummary = await backupStream(deps.admin, stream, dir, { noConsumers: !p.spec.consumers });
+    const verified = p.spec.verify ? (await verifyBackup(deps.admin, dir)).ok : undefined;
+    if (verified === false) throw new JkError('JK7010', { message: `the backup in ${dir} did not verify`, resource: `Stream/${stream}`, fix: `see \`jetkeeper backup info ${dir}\`` });
+    return { stream, ok: true, dir, bytes: b.bytes, durationMs: b.durationMs, verified, pruned: prune(join(p.spec.destination, stream), p.spec.retention) };
+  } catch (e) {
+    // `all` takes every stream: a memory stream cannot be snapshotted and is left out, not a failure
+    if (p.spec.all && e instanceof JkError && e.code === 'JK7003') return { stream, ok: true, error: { code: e.code, message: e.message }, pruned: [] };
+    const err = e instanceof JkError ? { code: e.code, message: e.message } : { code: 'JK9001', message: String((e as Error)?.message ?? e) };
+    return { stream, ok: false, dir, error: err, pruned: [] };
+  }
+}
+
+/** One run of the policy: each target backed up (and verified) into `<destination>/<stream>/<time>/`, then retention applied. Never throws for one stream's failure. */
+export async function runBackupPolicy(policy: BackupPolicy, deps: PolicyDeps): Promise<PolicyRunResult> {
+  const now = deps.now ?? (() => new Date());
+  const started = now();
+  const streams: PolicyStreamResult[] = [];
+  for (const stream of await targets(policy, deps.admin)) streams.push(await runOne(policy, stream, deps, started));
+  return { policy: policy.metadata.name, startedAt: started.toISOString(), finishedAt: now().toISOString(), ok: streams.every((s) => s.ok), streams };
+}
