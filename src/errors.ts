@@ -87,6 +87,12 @@ export const catalogue = {
   JK4010: { title: 'network namespace operation failed', exitCode: 1 },
   JK4011: { title: 'example service did not start', exitCode: 1 },
   JK9001: { title: 'internal error', exitCode: 70 },
+  // observability: metrics, checks, reports, doctor
+  JK6001: { title: 'no monitor endpoints to read', exitCode: 1 },
+  JK6002: { title: 'invalid listen address', exitCode: 1 },
+  JK6003: { title: 'cannot listen for scrapes', exitCode: 1 },
+  JK6004: { title: 'stream or consumer not found', exitCode: 1 },
+  JK6005: { title: 'no server answered its monitor endpoint', exitCode: 1 },
   // policy lint, editor schemas and explain
   JK1201: { title: 'lint configuration cannot be read', exitCode: 1 },
   JK1202: { title: 'invalid lint configuration', exitCode: 1 },

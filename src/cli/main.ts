@@ -12,6 +12,10 @@ import { explainCommand } from './explain.js';
 import { exportCommand } from './export.js';
 import { getCommand } from './get.js';
 import { labCommand } from './lab.js';
+import { metricsCommand } from './metrics.js';
+import { checkCommand } from './check.js';
+import { reportCommand } from './report.js';
+import { doctorCommand } from './doctor.js';
 import { lintCommand } from './lint.js';
 import { addLogOptions, installLogger } from './log.js';
 import { migrateCommand } from './migrate.js';
@@ -31,7 +35,7 @@ export function buildProgram(): Command {
   addLogOptions(program);
   installLogger(program);
   for (const register of [
-    validateCommand, planCommand, applyCommand, getCommand, exportCommand, statusCommand, upCommand, downCommand, labCommand, schemaCommand, drillCommand, benchCommand, lintCommand, explainCommand, controllerCommand, backupCommand, restoreCommand, migrateCommand, accountsCommand,
+    validateCommand, planCommand, applyCommand, getCommand, exportCommand, statusCommand, upCommand, downCommand, labCommand, schemaCommand, drillCommand, benchCommand, metricsCommand, checkCommand, reportCommand, doctorCommand, lintCommand, explainCommand, controllerCommand, backupCommand, restoreCommand, migrateCommand, accountsCommand,
   ]) {
     register(program);
   }
