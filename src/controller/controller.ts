@@ -67,6 +67,8 @@ export interface ControllerSnapshot {
 }
 
 const SUCCESS = new Set(['Created', 'Updated', 'InSync', 'DriftRepaired', 'UpdatePrevented', 'NoQuorum']);
+/** Reasons that mean the declared state was not reached and someone must act (a waiting consumer or drift only reported is not an error). */
+const ERRORS = new Set(['ConnectionFailed', 'NoQuorum', 'ServerUnsupported', 'InvalidManifest', 'ImmutableFieldChanged', 'NotOwned']);
 
 export class Controller {
   readonly metrics: ControllerMetrics;
@@ -263,6 +265,7 @@ export class Controller {
   private record(item: SourceItem, d: Decision | undefined): WorkResult {
     if (!d || (d.write && !d.event)) return { type: 'retry' };
     this.metrics.reconciles.inc({ result: d.reason });
+    if (!d.ready && ERRORS.has(d.reason)) this.metrics.errors.inc({ kind: item.resource?.kind ?? 'unknown', reason: d.reason });
     if (d.drift && d.reason === 'DriftDetected') this.metrics.driftDetected.inc();
     if (d.reason === 'DriftRepaired') {
       this.metrics.driftDetected.inc();

@@ -11,6 +11,7 @@ import { JkError } from '../errors.js';
 export interface ControllerMetrics {
   registry: Registry;
   reconciles: Counter<'result'>;
+  errors: Counter<'kind' | 'reason'>;
   duration: Histogram;
   driftDetected: Counter;
   driftRepaired: Counter;
@@ -27,6 +28,10 @@ export function createControllerMetrics(depth: () => number = () => 0): Controll
   return {
     registry,
     reconciles: new Counter({ name: 'jetkeeper_controller_reconciles_total', help: 'Reconcile results per resource, by reason', labelNames: ['result'], registers }),
+    errors: new Counter({
+      name: 'jetkeeper_controller_reconcile_errors_total', help: 'Reconciles that did not reach the declared state (failed, refused or invalid), by kind and reason',
+      labelNames: ['kind', 'reason'], registers,
+    }),
     duration: new Histogram({
       name: 'jetkeeper_controller_reconcile_duration_seconds', help: 'Duration of one reconcile pass (a batch of resources)',
       buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30], registers,
