@@ -3,6 +3,7 @@ import { Command } from 'commander';
 import { addGlobalOptions } from './common.js';
 import { applyCommand } from './apply.js';
 import { benchCommand } from './bench.js';
+import { crdsCommand } from './crds.js';
 import { downCommand } from './down.js';
 import { drillCommand } from './drill.js';
 import { exportCommand } from './export.js';
@@ -23,7 +24,7 @@ export function buildProgram(): Command {
   addGlobalOptions(program);
   addLogOptions(program);
   installLogger(program);
-  for (const register of [validateCommand, planCommand, applyCommand, getCommand, exportCommand, statusCommand, upCommand, downCommand, labCommand, schemaCommand, drillCommand, benchCommand]) {
+  for (const register of [validateCommand, planCommand, applyCommand, getCommand, exportCommand, statusCommand, upCommand, downCommand, labCommand, schemaCommand, drillCommand, benchCommand, crdsCommand]) {
     register(program);
   }
   program.exitOverride((err) => {

@@ -85,3 +85,13 @@ test('only src/cli imports src/lab', () => {
   const bad = files.filter((f) => f.part !== 'cli' && f.part !== 'lab').flatMap((f) => f.imports.filter((i) => target(f, i) === 'lab').map((i) => `${f.path} -> ${i}`));
   assert.deepEqual(bad, []);
 });
+
+test('only src/kube imports the Kubernetes client', () => {
+  const bad = files.filter((f) => f.part !== 'kube').flatMap((f) => f.imports.filter((i) => i.startsWith('@kubernetes/')).map((i) => `${f.path} -> ${i}`));
+  assert.deepEqual(bad, []);
+});
+
+test('src/kube is a door to the Kubernetes API: it never imports the command line, the executor or the NATS door', () => {
+  const bad = files.filter((f) => f.part === 'kube').flatMap((f) => f.imports.filter((i) => ['cli', 'apply', 'nats', 'lab'].includes(target(f, i))).map((i) => `${f.path} -> ${i}`));
+  assert.deepEqual(bad, []);
+});
