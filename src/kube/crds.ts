@@ -77,8 +77,8 @@ export const STATUS_SCHEMA: JsonSchema = {
       description: 'what the NATS server reported at the last reconcile',
       properties: {
         messages: count, bytes: count, consumers: count, leader: { type: 'string' },
-        replicas: { type: 'object', properties: { want: count, current: count, lagging: count, offline: count } },
-        numPending: count, numAckPending: count, numRedelivered: count,
+        replicas: { type: 'object', properties: { current: count, lagging: count, offline: count } },
+        pending: count, ackPending: count,
       },
     },
     stream: { type: 'string', description: 'the JetStream asset this resource manages (stream or bucket name)' },
