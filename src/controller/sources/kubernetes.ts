@@ -45,10 +45,14 @@ export interface KubernetesSourceOptions {
   allNamespaces?: boolean;
   /** the controller's default connection: Accounts and the resources' own fields overlay it */
   connection: ConnectionSettings;
-  /** for removals: after this long without reaching NATS, orphan the asset (with an Event) and release the CR */
+  /** ownership tag of the controller (the controller uses it; accepted here for the factory's shape) */
+  owner?: string;
+  /** change nothing on NATS: no finalizers are added either (a delete is never held) */
+  readOnly?: boolean;
+  /** for removals: after this long without reaching NATS, orphan the asset (with an Event) and release the CR (default: the controller's) */
   removalTimeoutMs?: number;
   /** diagnostics (never given secrets) */
-  log?: (level: 'info' | 'warn' | 'error', msg: string) => void;
+  log?: { info(o: object, msg: string): void; warn(o: object, msg: string): void };
 }
 
 /** Plurals in the order they are watched: Accounts first, as the others' connections depend on them. */
@@ -135,8 +139,8 @@ export class KubernetesSource implements ControllerSource {
     this.accounts = new AccountResolver(this.client, opts.connection);
   }
 
-  private log(level: 'info' | 'warn' | 'error', msg: string): void {
-    this.opts.log?.(level, msg);
+  private log(level: 'info' | 'warn', msg: string): void {
+    this.opts.log?.[level]({ source: this.name }, msg);
   }
 
   async start(sink: SourceSink): Promise<void> {
@@ -245,7 +249,7 @@ export class KubernetesSource implements ControllerSource {
 
   private async ensureFinalizer(obj: CustomResource, plural: string): Promise<void> {
     const list = obj.metadata.finalizers ?? [];
-    if (list.includes(FINALIZER)) return;
+    if (list.includes(FINALIZER) || this.opts.readOnly) return;
     try {
       await this.client.setFinalizers(plural, obj, [...list, FINALIZER]);
     } catch (e) {
