@@ -95,6 +95,12 @@ export const catalogue = {
   JK5055: { title: 'leader election failed', exitCode: 1 },
   JK5056: { title: 'invalid Kubernetes source option', exitCode: 1 },
   JK9001: { title: 'internal error', exitCode: 70 },
+  // controller core and directory source
+  JK5001: { title: 'invalid controller option', exitCode: 1 },
+  JK5002: { title: 'cannot listen on the controller address', exitCode: 1 },
+  JK5003: { title: 'controller source not available', exitCode: 1 },
+  JK5004: { title: 'cannot watch the manifest directory', exitCode: 1 },
+  JK5005: { title: 'cannot write the status file', exitCode: 1 },
 } as const satisfies Record<string, CatalogueEntry>;
 
 export type ErrorCode = keyof typeof catalogue;

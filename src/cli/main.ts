@@ -2,6 +2,7 @@
 import { Command } from 'commander';
 import { addGlobalOptions } from './common.js';
 import { applyCommand } from './apply.js';
+import { controllerCommand } from './controller.js';
 import { benchCommand } from './bench.js';
 import { crdsCommand } from './crds.js';
 import { downCommand } from './down.js';
@@ -24,7 +25,7 @@ export function buildProgram(): Command {
   addGlobalOptions(program);
   addLogOptions(program);
   installLogger(program);
-  for (const register of [validateCommand, planCommand, applyCommand, getCommand, exportCommand, statusCommand, upCommand, downCommand, labCommand, schemaCommand, drillCommand, benchCommand, crdsCommand]) {
+  for (const register of [validateCommand, planCommand, applyCommand, getCommand, exportCommand, statusCommand, upCommand, downCommand, labCommand, schemaCommand, drillCommand, benchCommand, controllerCommand, crdsCommand]) {
     register(program);
   }
   program.exitOverride((err) => {

@@ -85,7 +85,19 @@ export class WorkQueue {
       this.queuedSet.add(key);
       this.queued.push(key);
     }
-    this.pump();
+    this.schedulePump();
+  }
+
+  private pumpScheduled = false;
+
+  /** Pumps once the current turn is over, so keys added together run in one batch. */
+  private schedulePump(): void {
+    if (this.pumpScheduled) return;
+    this.pumpScheduled = true;
+    queueMicrotask(() => {
+      this.pumpScheduled = false;
+      this.pump();
+    });
   }
 
   /** Queues `key` after `ms` unless it is queued sooner. */

@@ -154,3 +154,21 @@ export interface ControllerSource {
   /** for /readyz: the source's watch is up */
   ready(): boolean;
 }
+
+/**
+ * What the command line hands the Kubernetes source's factory
+ * (`createKubernetesSource(options)` in sources/kubernetes.ts).
+ */
+export interface KubernetesSourceOptions {
+  /** watch this namespace only */
+  namespace?: string;
+  /** watch every namespace (cluster-wide) */
+  allNamespaces?: boolean;
+  /** kubeconfig file (default: in-cluster, then the usual lookup) */
+  kubeconfig?: string;
+  /** the default NATS connection (items without an Account or connection fields) */
+  connection: ConnectionSettings;
+  owner: string;
+  readOnly: boolean;
+  log?: { info(o: object, msg: string): void; warn(o: object, msg: string): void; debug(o: object, msg: string): void };
+}
