@@ -21,7 +21,7 @@ export interface LeaderOptions {
   leaseMs?: number;
   renewDeadlineMs?: number;
   retryMs?: number;
-  onStartedLeading(): void;
+  onStartedLeading?(): void;
   /** leadership lost (renewal failed or another holder): the caller stops writing at once */
   onStoppedLeading(): void;
   log?: (level: 'info' | 'warn', msg: string) => void;
@@ -35,6 +35,7 @@ export class LeaderElector {
   private timer?: NodeJS.Timeout;
   private observed?: { version: string; at: number; holder: string };
   private lastRenew = 0;
+  private wake?: () => void;
   private readonly o: LeaderOptions & typeof DEFAULTS & { name: string };
 
   constructor(opts: LeaderOptions) {
@@ -61,7 +62,7 @@ export class LeaderElector {
     try {
       const won = await this.tryAcquireOrRenew();
       if (won) this.lastRenew = Date.now();
-      if (won && !this.leading) { this.leading = true; this.o.log?.('info', `${this.o.identity} is the leader (Lease ${this.o.namespace}/${this.o.name})`); this.o.onStartedLeading(); }
+      if (won && !this.leading) { this.leading = true; this.o.log?.('info', `${this.o.identity} is the leader (Lease ${this.o.namespace}/${this.o.name})`); this.o.onStartedLeading?.(); this.wake?.(); }
       if (!won && this.leading) this.lose('another replica holds the Lease');
     } catch (e) {
       this.o.log?.('warn', `Lease ${this.o.namespace}/${this.o.name}: ${(e as Error).message}`);
@@ -114,6 +115,17 @@ export class LeaderElector {
       if ([409, 422].includes(httpStatus(e))) return false;
       throw e;
     }
+  }
+
+  /** Campaigns until this replica leads (true), or until `signal` aborts (false; campaigning stops). */
+  async acquire(signal?: AbortSignal): Promise<boolean> {
+    if (signal?.aborted) return false;
+    const won = new Promise<boolean>((resolve) => {
+      this.wake = () => resolve(true);
+      signal?.addEventListener('abort', () => { void this.stop().then(() => resolve(false)); }, { once: true });
+    });
+    this.start();
+    return won;
   }
 
   /** Stops campaigning; a leader gives the Lease up so a standby takes over at its next retry. */
