@@ -164,6 +164,12 @@ export class KubeClient {
     return this.coordination.replaceNamespacedLease({ namespace, name: lease.metadata!.name!, body: lease });
   }
 
+  /** A token for a ServiceAccount (TokenRequest), e.g. to run the controller with exactly the chart's RBAC. */
+  async serviceAccountToken(namespace: string, name: string, seconds = 3600): Promise<string> {
+    const r = await this.core.createNamespacedServiceAccountToken({ namespace, name, body: { spec: { audiences: [], expirationSeconds: seconds } } });
+    return r.status?.token ?? '';
+  }
+
   /** Creates any object (dryRun: the server validates, admits and defaults it, and stores nothing). */
   async create<T extends KubernetesObject>(obj: T, opts: { dryRun?: boolean } = {}): Promise<T> {
     return this.objects.create(obj, undefined, opts.dryRun ? 'All' : undefined, 'jetkeeper');
@@ -180,9 +186,9 @@ export class KubeClient {
     }
   }
 
-  async read<T extends KubernetesObject>(apiVersion: string, kind: string, name: string, namespace?: string): Promise<T | undefined> {
+  async read<T = KubernetesObject>(apiVersion: string, kind: string, name: string, namespace?: string): Promise<T | undefined> {
     try {
-      return (await this.objects.read({ apiVersion, kind, metadata: { name, namespace } })) as T;
+      return (await this.objects.read({ apiVersion, kind, metadata: { name, namespace } })) as unknown as T;
     } catch (e) {
       if (httpStatus(e) === 404) return undefined;
       throw e;

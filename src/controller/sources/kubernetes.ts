@@ -99,7 +99,9 @@ export function validateObject(obj: CustomResource, plural: string): { resource?
   try {
     const docs = parseManifests(JSON.stringify(doc, null, 1), `${obj.metadata.namespace}/${plural}/${obj.metadata.name}`);
     const r = validateDocuments(docs, { references: 'warning' });
-    return { resource: r.errors.length ? undefined : r.resources[0], errors: r.errors };
+    // positions in the JSON written here mean nothing to a user: the resource and the field say where
+    const errors = r.errors.map((e) => new JkError(e.code, { message: e.message, fix: e.fix, resource: e.resource, field: e.field, transient: e.transient, option: e.option }));
+    return { resource: errors.length ? undefined : r.resources[0], errors };
   } catch (e) {
     return { errors: [e instanceof JkError ? e : new JkError('JK1005', { message: String((e as Error).message), resource: `${doc.kind}/${obj.metadata.name}` })] };
   }
