@@ -282,6 +282,27 @@ describe('Kubernetes controller on a real kube-apiserver', { skip }, () => {
     assert.ok(await js.consumerInfo('mystream', 'my-pull-consumer'));
   });
 
+  test('with NACK\'s status schema (observedGeneration and conditions only) the Ready condition alone carries the state', async () => {
+    const crd = allCrds().find((c) => (c.metadata as { name: string }).name === 'streams.jetstream.nats.io')!;
+    const v = (crd.spec as { versions: { schema: { openAPIV3Schema: { properties: Record<string, unknown> } }; additionalPrinterColumns?: unknown }[] }).versions[0];
+    v.schema.openAPIV3Schema.properties.status = {
+      type: 'object',
+      properties: {
+        observedGeneration: { type: 'integer' },
+        conditions: { type: 'array', items: { type: 'object', properties: { type: { type: 'string' }, status: { type: 'string' }, lastTransitionTime: { type: 'string' }, reason: { type: 'string' }, message: { type: 'string' } } } },
+      },
+    };
+    await admin.upsert(crd as never);
+    await admin.upsert(cr('Stream', 'nackstyle', { name: 'NACKSTYLE', subjects: ['nackstyle.>'], storage: 'file' }));
+    await waitReady('Stream', 'nackstyle', (x) => x.status === 'True', 'Ready');
+    await publish('nackstyle.a', 2);
+    const c = await waitReady('Stream', 'nackstyle', (x) => /2 messages/.test(x.message), 'the summary in the message', 30_000);
+    assert.equal(c.status, 'True');
+    const obj = await admin.getResource('streams', NS, 'nackstyle');
+    assert.equal(obj!.status!.live, undefined, 'the API server pruned the live summary');
+    for (const original of allCrds()) await admin.upsert(original as never);
+  });
+
   test('two controller processes: one leader; when it is killed the other takes over within seconds', async () => {
     const second = await startController(saKubeconfig, ['--leader-elect', '--lease-duration', '3s', '--renew-deadline', '2s', '--retry-period', '500ms']);
     const lease = await admin.read<{ spec: { holderIdentity: string } }>('coordination.k8s.io/v1', 'Lease', 'jetkeeper-controller', SYSTEM);
