@@ -167,7 +167,7 @@ describe('Kubernetes controller on a real kube-apiserver', { skip }, () => {
   test('the controller runs with the chart\'s ServiceAccount token: a Stream CR becomes a stream on NATS, Ready=True Created, with an Event', async () => {
     saKubeconfig = await installChartIdentity();
     await startController(saKubeconfig, ['--leader-elect', '--lease-duration', '3s', '--renew-deadline', '2s', '--retry-period', '500ms']);
-    await admin.upsert(cr('Stream', 'orders', { name: 'ORDERS', subjects: ['orders.>'], storage: 'file', replicas: 3, maxMsgs: 1000 }));
+    await admin.upsert(cr('Stream', 'orders', { name: 'ORDERS', subjects: ['ord.>'], storage: 'file', replicas: 3, maxMsgs: 1000 }));
     const c = await waitReady('Stream', 'orders', (x) => x.status === 'True', 'Ready');
     assert.match(c.reason, /Created|InSync/);
     const info = await js.streamInfo('ORDERS');
@@ -180,7 +180,7 @@ describe('Kubernetes controller on a real kube-apiserver', { skip }, () => {
   });
 
   test('an update of the CR updates the stream in place; the live summary is in the status', async () => {
-    await publish('orders.new', 5);
+    await publish('ord.new', 5);
     await admin.mergePatch(cr('Stream', 'orders', { maxMsgs: 2000 }));
     await waitReady('Stream', 'orders', (x) => x.status === 'True', 'Ready after the update');
     assert.equal((await js.streamInfo('ORDERS'))?.config.max_msgs, 2000);
@@ -211,7 +211,7 @@ describe('Kubernetes controller on a real kube-apiserver', { skip }, () => {
   });
 
   test('a consumer deleted on the server by hand comes back', async () => {
-    await admin.upsert(cr('Consumer', 'shipper', { streamName: 'ORDERS', durableName: 'shipper', ackPolicy: 'explicit', filterSubject: 'orders.new' }));
+    await admin.upsert(cr('Consumer', 'shipper', { streamName: 'ORDERS', durableName: 'shipper', ackPolicy: 'explicit', filterSubject: 'ord.new' }));
     await waitReady('Consumer', 'shipper', (x) => x.status === 'True', 'Ready');
     assert.ok(await js.consumerInfo('ORDERS', 'shipper'));
     await js.deleteConsumer('ORDERS', 'shipper');

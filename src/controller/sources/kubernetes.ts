@@ -172,12 +172,12 @@ export class KubernetesSource implements ControllerSource {
   private onUpsert(obj: CustomResource, plural: string): void {
     const key = itemKey(obj, plural);
     this.objects.set(key, { obj, plural });
-    if (plural === 'accounts') { this.onAccount(obj); return; }
-    if (obj.metadata.deletionTimestamp) { this.onDeleting(key, obj, plural); return; }
-    // a status write or a finalizer change bumps resourceVersion only: nothing the controller needs again
+    if (obj.metadata.deletionTimestamp && plural !== 'accounts') { this.onDeleting(key, obj, plural); return; }
+    // a status write bumps resourceVersion only: nothing the controller needs again
     const signature = JSON.stringify([obj.metadata.generation, obj.metadata.annotations ?? {}, (obj.metadata.finalizers ?? []).includes(FINALIZER)]);
     if (this.offered.get(key) === signature) return;
     this.offered.set(key, signature);
+    if (plural === 'accounts') { this.onAccount(obj); return; }
     void this.ensureFinalizer(obj, plural).then(() => this.offer(key, obj, plural));
   }
 
