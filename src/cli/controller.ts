@@ -33,7 +33,7 @@ interface ControllerFlags extends LeaderFlags {
   leaderElect?: boolean;
 }
 
-const FLAGS: Record<string, string> = { listen: '--listen', source: '--source', statusFile: '--status-file', pruneMax: '--prune-max' };
+const FLAGS: Record<string, string> = { listen: '--listen', source: '--source', statusFile: '--status-file', pruneMax: '--prune-max', kubeconfig: '--kubeconfig', namespace: '--namespace', allNamespaces: '--all-namespaces', leaseMs: '--lease-duration' };
 
 /** Library errors name options in backticks: here they are this command's flags. */
 function withOurFlags(e: unknown): unknown {
