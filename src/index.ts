@@ -32,3 +32,11 @@ export type { ConnectionSettings } from './nats/settings.js';
 export { startCluster, stopCluster, readClusterState, LocalCluster } from './local/cluster.js';
 export { findNatsServer } from './local/binary.js';
 export * from './resources/index.js';
+export { Controller, type ControllerOptions, type ControllerSnapshot } from './controller/controller.js';
+export { WorkQueue, retryDelay, type WorkResult, type QueueOptions, type Clock } from './controller/queue.js';
+export { createControllerMetrics, serveControllerHttp, type ControllerMetrics, type ControllerHttp } from './controller/http.js';
+export { DirectorySource, policyOf, type DirectorySourceOptions } from './controller/sources/dir.js';
+export {
+  CONTROLLER_REASONS, DEFAULT_POLICY, type ControllerReason, type ControllerSource, type SourceSink, type SourceItem, type ItemPolicy, type ItemStatus,
+  type ItemConnection, type LiveSummary, type EventReason, type EventType, type RemoveOptions, type RemovalResult, type KubernetesSourceOptions,
+} from './controller/source.js';

@@ -5,7 +5,7 @@
  * drift and repairs it or only reports it; removed items are pruned with the mass-delete guard
  * (removal.ts). Statuses go back to the source only when they changed, events deduplicated.
  */
-import type { Logger } from '../log.js';
+import { redactUrls, type Logger } from '../log.js';
 import type { Resource } from '../manifests/validate.js';
 import type { ConnectionSettings } from '../nats/settings.js';
 import { createControllerMetrics, type ControllerMetrics } from './http.js';
@@ -30,11 +30,13 @@ export interface ControllerOptions {
   readOnly?: boolean;
   /** passes at once (default 4) */
   workers?: number;
+  /** the most resources one pass takes (default 64) */
+  batch?: number;
   /** the most deletes one prune may make (default: the guard of `apply --prune`) */
   pruneMax?: number;
   /** after this long a removal that cannot complete orphans the asset (default 300 000) */
   removalTimeoutMs?: number;
-  /** NATS requests in flight per pass */
+  /** NATS requests in flight per pass (default: 16 shared by the workers, at least 2 each) */
   concurrency?: number;
   log?: Logger;
   /** default: JetStreamAdmin.connect */
@@ -80,6 +82,8 @@ export class Controller {
   private readonly env: PassEnv;
   private readonly clock: Clock;
   private synced = false;
+  /** the first resync after the source's initial list has finished */
+  private settled = false;
   private stopped = false;
   private resyncTimer: unknown;
   private resyncing?: Promise<void>;
@@ -88,11 +92,11 @@ export class Controller {
     this.clock = o.clock ?? SYSTEM_CLOCK;
     this.pool = new ConnectionPool(o.connect);
     this.queue = new WorkQueue((keys) => this.work(keys), {
-      workers: o.workers, clock: this.clock, random: o.random, baseMs: o.backoff?.baseMs, maxMs: o.backoff?.maxMs,
+      workers: o.workers, batch: o.batch, clock: this.clock, random: o.random, baseMs: o.backoff?.baseMs, maxMs: o.backoff?.maxMs,
     });
     this.metrics = createControllerMetrics(() => this.queue.depth());
     this.env = {
-      owner: o.owner, drift: o.drift ?? 'repair', readOnly: !!o.readOnly, connection: o.connection, pool: this.pool, concurrency: o.concurrency,
+      owner: o.owner, drift: o.drift ?? 'repair', readOnly: !!o.readOnly, connection: o.connection, pool: this.pool, concurrency: o.concurrency ?? Math.max(2, Math.floor(16 / (o.workers ?? 4))), pruneMax: o.pruneMax,
       accounts: (poolKey) => this.accountsIn(poolKey),
       manifestChanged: (item) => this.reconciled.get(item.key) !== item.generation,
       announce: (item, d) => { if (d.event) this.emit(item.key, d.event.type, d.event.reason, d.event.message); },
@@ -121,9 +125,9 @@ export class Controller {
     await this.pool.close();
   }
 
-  /** Ready: the source watches, the initial list was reconciled once, and every NATS connection in use is up. */
+  /** Ready: the source watches, the initial list was planned once, and every NATS connection in use is up. */
   ready(): boolean {
-    return this.synced && this.o.source.ready() && this.pool.allUp() && !this.stopped;
+    return this.settled && this.o.source.ready() && this.pool.allUp() && !this.stopped;
   }
 
   /** Resolves when nothing is queued or in flight. */
@@ -142,7 +146,7 @@ export class Controller {
       items: [...this.items.values()].sort((a, b) => (a.key < b.key ? -1 : 1)).map((i) => ({
         key: i.key, origin: i.origin, kind: i.resource?.kind, name: i.resource?.name, generation: i.generation, status: this.statuses.get(i.key),
       })),
-      removals: [...this.removals.values()].map((r) => ({ key: r.key, state: r.state, message: r.message })),
+      removals: [...this.removals.values()].map((r) => ({ key: r.key, state: r.state, message: redactUrls(r.message) })),
     };
   }
 
@@ -194,7 +198,10 @@ export class Controller {
   private onSynced(): void {
     if (this.synced || this.stopped) return;
     this.synced = true;
-    void this.resync().then(() => this.scheduleResync());
+    void this.resync().then(() => {
+      this.settled = true;
+      this.scheduleResync();
+    });
   }
 
   private scheduleResync(): void {
@@ -218,7 +225,8 @@ export class Controller {
     const decisions = await planAll(this.env, items);
     this.metrics.duration.observe(Number(process.hrtime.bigint() - started) / 1e9);
     for (const item of items) {
-      if (this.items.get(item.key) !== item) continue;
+      // an item changed meanwhile, or a pass has it: that pass reports it
+      if (this.items.get(item.key) !== item || this.queue.busy(item.key)) continue;
       const d = decisions.get(item.key)!;
       if (d.write === 'apply') {
         this.hinted.add(item.key);
@@ -271,20 +279,22 @@ export class Controller {
   private setStatus(item: SourceItem, d: Decision): void {
     const prev = this.statuses.get(item.key);
     const next: ItemStatus = {
-      ready: d.ready, reason: d.reason, message: d.message, observedGeneration: item.generation,
+      // messages may quote server URLs: their user info never reaches a status
+      ready: d.ready, reason: d.reason, message: redactUrls(d.message), observedGeneration: item.generation,
       lastTransitionTime: prev && prev.ready === d.ready ? prev.lastTransitionTime : new Date(this.clock.now()).toISOString(),
       ...(d.live ? { live: d.live } : {}),
     };
     if (prev && JSON.stringify({ ...prev, lastTransitionTime: '' }) === JSON.stringify({ ...next, lastTransitionTime: '' })) return;
     this.statuses.set(item.key, next);
     const fields = { resource: item.key, ready: d.ready, reason: d.reason, generation: item.generation };
-    if (d.ready) this.o.log?.info(fields, `${item.key}: ${d.reason}: ${d.message}`);
-    else this.o.log?.warn(fields, `${item.key}: ${d.reason}: ${d.message}`);
+    if (d.ready) this.o.log?.info(fields, `${item.key}: ${d.reason}: ${next.message}`);
+    else this.o.log?.warn(fields, `${item.key}: ${d.reason}: ${next.message}`);
     void Promise.resolve().then(() => this.o.source.report(item.key, next)).catch((e: unknown) => this.o.log?.warn({ resource: item.key }, `status report failed: ${String(e)}`));
   }
 
   /** Calls the source's event once per distinct (type, reason, message) in a row for a key. */
-  private emit(key: string, type: EventType, reason: EventReason, message: string): void {
+  private emit(key: string, type: EventType, reason: EventReason, text: string): void {
+    const message = redactUrls(text);
     const sig = `${type}\u0000${reason}\u0000${message}`;
     if (this.lastEvent.get(key) === sig) return;
     this.lastEvent.set(key, sig);

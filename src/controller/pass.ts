@@ -24,6 +24,8 @@ export interface PassEnv {
   connection: ConnectionSettings;
   pool: ConnectionPool;
   concurrency?: number;
+  /** the most deletes one prune of removed items may make (default: the guard's) */
+  pruneMax?: number;
   /** the Accounts declared for a pool: context for the resources that name them */
   accounts(poolKey: string): readonly Resource[];
   /** the item's generation was not reconciled yet */

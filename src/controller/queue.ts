@@ -131,6 +131,11 @@ export class WorkQueue {
     return this.queued.length;
   }
 
+  /** The key is queued or in flight (a delayed retry does not count). */
+  busy(key: string): boolean {
+    return this.queuedSet.has(key) || this.inFlight.has(key);
+  }
+
   inFlightCount(): number {
     return this.inFlight.size;
   }

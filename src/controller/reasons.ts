@@ -64,21 +64,26 @@ export function liveSummary(s: ResourceStatus | undefined): LiveSummary | undefi
   };
 }
 
+/** The decision with a warning event that says the same. */
+function warn(d: Decision): Decision {
+  return { ...d, event: { type: 'Warning', reason: d.reason, message: d.message } };
+}
+
 /** A reconcile error as a decision: connection problems are retried. */
 export function errorDecision(e: JkError): Decision {
   const connection = e.code.startsWith('JK2') || e.transient;
-  if (e.code === 'JK3006') return { ready: false, reason: 'ServerUnsupported', message: e.message };
-  return { ready: false, reason: connection ? 'ConnectionFailed' : 'InvalidManifest', message: `${e.code} ${e.message}`, retry: true };
+  if (e.code === 'JK3006') return warn({ ready: false, reason: 'ServerUnsupported', message: e.message });
+  return warn({ ready: false, reason: connection ? 'ConnectionFailed' : 'InvalidManifest', message: `${e.code} ${e.message}`, retry: true });
 }
 
 function notOwned(c: Change, ctx: DecideContext): Decision | undefined {
   if (!c.live || ctx.policy.adopt || !ctx.policy.managed || compareVersions(ctx.serverVersion, '2.10.0') < 0) return undefined;
   const owner = metadataValue(c.live, OWNER_KEY);
   if (owner === ctx.owner) return undefined;
-  return {
+  return warn({
     ready: false, reason: 'NotOwned',
     message: `${c.key} exists on the server and was not created by this jetkeeper owner (${owner ? `owner ${JSON.stringify(owner)}` : 'no owner tag'}); annotate jetkeeper.io/adopt: "true" to manage it`,
-  };
+  });
 }
 
 function replaceDecision(c: Change, ctx: DecideContext, live?: LiveSummary): Decision {
@@ -115,11 +120,11 @@ export function decide(c: Change | undefined, s: ResourceStatus | undefined, ctx
   const foreign = notOwned(c, ctx);
   if (foreign) return { ...foreign, live };
   switch (c.action) {
-    case 'unsupported': return { ready: false, reason: 'ServerUnsupported', message: c.reason ?? 'the connected server lacks a field', live };
+    case 'unsupported': return warn({ ready: false, reason: 'ServerUnsupported', message: c.reason ?? 'the connected server lacks a field', live });
     case 'replace': return replaceDecision(c, ctx, live);
     case 'skip':
       return c.fields.length
-        ? { ready: false, reason: 'UpdatePrevented', message: `${c.reason ?? 'preventUpdate'}: not written: ${fieldsText(c.fields)}`, live }
+        ? warn({ ready: false, reason: 'UpdatePrevented', message: `${c.reason ?? 'preventUpdate'}: not written: ${fieldsText(c.fields)}`, live })
         : { ready: true, reason: 'UpdatePrevented', message: c.reason ?? 'left alone', live };
     case 'create':
     case 'update':

@@ -57,7 +57,7 @@ export async function removeAssets(env: PassEnv, removals: readonly PendingRemov
   let groups: GroupResult[];
   try {
     groups = (await reconcile({
-      resources: declared, connection: withTarget[0].settings, owner: env.owner, mode: 'plan', prune: true, read: 'all', connect: env.pool.connect,
+      resources: declared, connection: withTarget[0].settings, owner: env.owner, mode: 'plan', prune: true, pruneMax: env.pruneMax, read: 'all', connect: env.pool.connect,
     })).groups;
   } catch (e) {
     const message = e instanceof JkError ? e.format() : String(e);

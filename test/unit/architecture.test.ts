@@ -56,6 +56,12 @@ const never: [from: string, to: string, why: string][] = [
   ['reconcile', 'lab', 'the core serves the lab, not the other way round'],
   ['reconcile', 'local', 'the core reconciles any NATS system, not only a local one'],
   ['nats', 'reconcile', 'the door to NATS knows nothing of the pipeline'],
+  ['controller', 'cli', 'the library never knows the command line'],
+  ['controller', 'local', 'the controller reconciles any NATS system, not only a local one'],
+  ['controller', 'lab', 'the controller serves the lab, not the other way round'],
+  ['reconcile', 'controller', 'the reconcile core is a step of the controller, not the other way round'],
+  ['plan', 'controller', 'planning is a step of the controller'],
+  ['nats', 'controller', 'the door to NATS knows nothing of the controller'],
 ];
 
 test('the source tree was found', () => {
@@ -93,5 +99,12 @@ test('only src/kube imports the Kubernetes client', () => {
 
 test('src/kube is a door to the Kubernetes API: it never imports the command line, the executor or the NATS door', () => {
   const bad = files.filter((f) => f.part === 'kube').flatMap((f) => f.imports.filter((i) => ['cli', 'apply', 'nats', 'lab'].includes(target(f, i))).map((i) => `${f.path} -> ${i}`));
+test('the controller talks to NATS only through the reconcile core, the executor and src/nats', () => {
+  const bad = files.filter((f) => f.part === 'controller' && !f.path.startsWith('controller/sources/kubernetes')).flatMap((f) => f.imports.filter((i) => i.startsWith('@kubernetes/') || i.startsWith('@nats-io/')).map((i) => `${f.path} -> ${i}`));
+  assert.deepEqual(bad, []);
+});
+
+test('the command line reaches the controller through src/controller, never src/apply', () => {
+  const bad = files.filter((f) => f.part === 'cli').flatMap((f) => f.imports.filter((i) => target(f, i) === 'apply').map((i) => `${f.path} -> ${i}`));
   assert.deepEqual(bad, []);
 });
