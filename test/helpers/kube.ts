@@ -138,7 +138,7 @@ function apiserverArgs(dir: string, etcdUrl: string, port: number): string[] {
   writeFileSync(join(dir, 'sa.pub'), publicKey.export({ type: 'spki', format: 'pem' }));
   writeFileSync(join(dir, 'sa.key'), privateKey.export({ type: 'pkcs8', format: 'pem' }));
   return [
-    '--etcd-servers', etcdUrl, '--bind-address', '127.0.0.1', '--advertise-address', '127.0.0.1', '--secure-port', String(port),
+    '--etcd-servers', etcdUrl, '--bind-address', '127.0.0.1', '--advertise-address', '10.96.0.1', '--endpoint-reconciler-type', 'none', '--secure-port', String(port),
     '--cert-dir', join(dir, 'certs'), '--token-auth-file', join(dir, 'tokens.csv'), '--authorization-mode', 'RBAC',
     '--service-account-key-file', join(dir, 'sa.pub'), '--service-account-signing-key-file', join(dir, 'sa.key'),
     '--service-account-issuer', 'https://kubernetes.default.svc.cluster.local', '--api-audiences', 'https://kubernetes.default.svc.cluster.local',
