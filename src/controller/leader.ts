@@ -27,6 +27,14 @@ export interface LeaderOptions {
   log?: (level: 'info' | 'warn', msg: string) => void;
 }
 
+/** A Lease's times are MicroTime: the API server wants six fractional digits, Date gives three. */
+class MicroTime extends Date {
+  override toISOString(): string {
+    return super.toISOString().replace(/Z$/, '000Z');
+  }
+}
+const micro = (d: Date | undefined): Date | undefined => (d ? new MicroTime(d.getTime()) : undefined);
+
 const DEFAULTS = { leaseMs: 15_000, renewDeadlineMs: 10_000, retryMs: 2_000 };
 
 export class LeaderElector {
@@ -89,7 +97,7 @@ export class LeaderElector {
   /** One round: create the Lease, renew ours, or take over an expired one. */
   private async tryAcquireOrRenew(): Promise<boolean> {
     const { client, namespace, name, identity } = this.o;
-    const now = new Date();
+    const now = new MicroTime();
     const lease = await client.getLease(namespace, name);
     if (!lease) {
       return this.write(() => client.createLease(namespace, { metadata: { name, namespace }, spec: { ...this.record(now, now), leaseTransitions: 0 } }));
@@ -101,7 +109,7 @@ export class LeaderElector {
     const expired = !holder || Date.now() - this.observed.at > (lease.spec?.leaseDurationSeconds ?? 15) * 1000;
     if (!mine && !expired) return false;
     const transitions = (lease.spec?.leaseTransitions ?? 0) + (mine ? 0 : 1);
-    const spec = { ...this.record(now, mine ? undefined : now), acquireTime: mine ? lease.spec?.acquireTime : now, leaseTransitions: transitions };
+    const spec = { ...this.record(now, mine ? undefined : now), acquireTime: mine ? micro(lease.spec?.acquireTime) : now, leaseTransitions: transitions };
     return this.write(() => client.replaceLease(namespace, { ...lease, spec }));
   }
 
@@ -137,6 +145,6 @@ export class LeaderElector {
     const { client, namespace, name } = this.o;
     const lease = await client.getLease(namespace, name).catch(() => undefined);
     if (lease?.spec?.holderIdentity !== this.o.identity) return;
-    await client.replaceLease(namespace, { ...lease, spec: { ...lease.spec, holderIdentity: '', leaseDurationSeconds: 1 } }).catch(() => undefined);
+    await client.replaceLease(namespace, { ...lease, spec: { ...lease.spec, renewTime: micro(lease.spec.renewTime), acquireTime: micro(lease.spec.acquireTime), holderIdentity: '', leaseDurationSeconds: 1 } }).catch(() => undefined);
   }
 }

@@ -168,7 +168,9 @@ describe('Kubernetes controller on a real kube-apiserver', { skip }, () => {
     saKubeconfig = await installChartIdentity();
     await startController(saKubeconfig, ['--leader-elect', '--lease-duration', '3s', '--renew-deadline', '2s', '--retry-period', '500ms']);
     await admin.upsert(cr('Stream', 'orders', { name: 'ORDERS', subjects: ['ord.>'], storage: 'file', replicas: 3, maxMsgs: 1000 }));
-    const c = await waitReady('Stream', 'orders', (x) => x.status === 'True', 'Ready');
+    const c = await waitReady('Stream', 'orders', (x) => x.status === 'True', 'Ready').catch((e: Error) => {
+      throw new Error(`${e.message}\ncontroller output:\n${(controllers[0] as ChildProcess & { output: () => string }).output()}`);
+    });
     assert.match(c.reason, /Created|InSync/);
     const info = await js.streamInfo('ORDERS');
     assert.equal(info?.config.num_replicas, 3);
