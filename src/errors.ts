@@ -86,6 +86,14 @@ export const catalogue = {
   JK4009: { title: 'interrupted', exitCode: 1 },
   JK4010: { title: 'network namespace operation failed', exitCode: 1 },
   JK4011: { title: 'example service did not start', exitCode: 1 },
+  // Kubernetes source, CRDs, leader election (src/kube, src/controller/sources/kubernetes.ts)
+  JK5050: { title: 'Kubernetes API request failed', exitCode: 1 },
+  JK5051: { title: 'cannot load the Kubernetes configuration', exitCode: 1 },
+  JK5052: { title: 'Secret or Secret key not found', exitCode: 1 },
+  JK5053: { title: 'Account not found in the namespace', exitCode: 1 },
+  JK5054: { title: 'invalid jetkeeper.io annotation', exitCode: 1 },
+  JK5055: { title: 'leader election failed', exitCode: 1 },
+  JK5056: { title: 'invalid Kubernetes source option', exitCode: 1 },
   JK9001: { title: 'internal error', exitCode: 70 },
   // observability: metrics, checks, reports, doctor
   JK6001: { title: 'no monitor endpoints to read', exitCode: 1 },

@@ -6,7 +6,9 @@ import { Option, type Command } from 'commander';
 import { JkError } from '../errors.js';
 import { Controller } from '../controller/controller.js';
 import { serveControllerHttp } from '../controller/http.js';
-import type { ControllerSource, KubernetesSourceOptions } from '../controller/source.js';
+import type { ControllerSource } from '../controller/source.js';
+import { createKubernetesSource } from '../controller/sources/kubernetes.js';
+import { leaderElection, type LeaderFlags } from './controller-leader.js';
 import { DirectorySource } from '../controller/sources/dir.js';
 import type { Logger } from '../log.js';
 import type { ConnectionSettings } from '../nats/settings.js';
@@ -14,7 +16,7 @@ import { action, emit, globalOptions, resolveSettings, untilAborted, untilInterr
 import { durationFlag, intFlag, withFlagNames } from './flags.js';
 import { loggerFor } from './log.js';
 
-interface ControllerFlags {
+interface ControllerFlags extends LeaderFlags {
   source: string;
   syncInterval: string;
   drift: 'repair' | 'report';
@@ -28,9 +30,10 @@ interface ControllerFlags {
   namespace?: string;
   allNamespaces?: boolean;
   kubeconfig?: string;
+  leaderElect?: boolean;
 }
 
-const FLAGS: Record<string, string> = { listen: '--listen', source: '--source', statusFile: '--status-file', pruneMax: '--prune-max' };
+const FLAGS: Record<string, string> = { listen: '--listen', source: '--source', statusFile: '--status-file', pruneMax: '--prune-max', kubeconfig: '--kubeconfig', namespace: '--namespace', allNamespaces: '--all-namespaces', leaseMs: '--lease-duration' };
 
 /** Library errors name options in backticks: here they are this command's flags. */
 function withOurFlags(e: unknown): unknown {
@@ -39,28 +42,10 @@ function withOurFlags(e: unknown): unknown {
   return new JkError(e.code, { message: withFlagNames(swap(e.message) ?? ''), fix: withFlagNames(swap(e.fix)), resource: e.resource, field: e.field, at: e.at, option: e.option });
 }
 
-/**
- * The Kubernetes source comes from sources/kubernetes.ts (`createKubernetesSource`); while that
- * module is not part of the build, the command says so.
- */
-async function kubernetesSource(options: KubernetesSourceOptions): Promise<ControllerSource> {
-  const path = '../controller/sources/kubernetes.js';
-  let mod: { createKubernetesSource?: (o: KubernetesSourceOptions) => ControllerSource | Promise<ControllerSource> } | undefined;
-  try {
-    mod = (await import(path)) as typeof mod;
-  } catch (e) {
-    if ((e as NodeJS.ErrnoException).code !== 'ERR_MODULE_NOT_FOUND') throw e;
-  }
-  if (!mod?.createKubernetesSource) {
-    throw new JkError('JK5003', { message: 'the Kubernetes source is not available in this build of jetkeeper', fix: 'use --source dir:PATH, or a jetkeeper build that includes the Kubernetes controller' });
-  }
-  return mod.createKubernetesSource(options);
-}
-
 /** The source named by --source. */
 async function sourceFor(flags: ControllerFlags, connection: ConnectionSettings, o: GlobalOptions, log: Logger): Promise<ControllerSource> {
   if (flags.source === 'kubernetes') {
-    return kubernetesSource({ namespace: flags.namespace, allNamespaces: flags.allNamespaces, kubeconfig: flags.kubeconfig, connection, owner: o.owner, readOnly: !!flags.readOnly, log });
+    return createKubernetesSource({ namespace: flags.namespace, allNamespaces: flags.allNamespaces, kubeconfig: flags.kubeconfig, connection, owner: o.owner, readOnly: !!flags.readOnly, log });
   }
   if (flags.source.startsWith('dir:') && flags.source.length > 4) {
     return new DirectorySource(flags.source.slice(4), {
@@ -93,16 +78,19 @@ async function run(flags: ControllerFlags, c: Command): Promise<number> {
     removalTimeoutMs: durationFlag('removal-timeout', flags.removalTimeout, 1000),
     concurrency: flags.concurrency === undefined ? undefined : intFlag('concurrency', flags.concurrency, 1),
   });
-  const http = await serveControllerHttp(flags.listen, { ready: () => controller.ready(), status: () => controller.snapshot(), registry: controller.metrics.registry });
+  const leader = leaderElection(flags, log);
+  const http = await serveControllerHttp(flags.listen, { ready: () => (leader && !leader.isLeader() ? true : controller.ready()), status: () => controller.snapshot(), registry: controller.metrics.registry });
   log.info({ source: source.name, listen: http.url, drift: flags.drift, readOnly: !!flags.readOnly }, `controller started: ${source.name}, endpoints on ${http.url}`);
   try {
     await untilInterrupted(['SIGTERM', 'SIGINT'], async (signal) => {
+      if (leader && !(await leader.acquire(signal))) return;
       await controller.start();
       await untilAborted(signal);
     });
   } finally {
     log.info({}, 'stopping: finishing the passes in flight');
     await controller.stop();
+    await leader?.stop();
     await http.close();
   }
   const snap = controller.snapshot();
@@ -128,6 +116,12 @@ export function controllerCommand(program: Command): void {
     .option('--namespace <ns>', 'kubernetes source: watch this namespace only')
     .option('--all-namespaces', 'kubernetes source: watch every namespace')
     .option('--kubeconfig <file>', 'kubernetes source: kubeconfig file')
+    .option('--leader-elect', 'of several replicas only the holder of a coordination.k8s.io Lease reconciles (kubernetes source)')
+    .option('--leader-election-namespace <ns>', 'namespace of the Lease (default: $POD_NAMESPACE, else the kubeconfig\'s namespace)')
+    .option('--leader-election-id <name>', 'name of the Lease', 'jetkeeper-controller')
+    .option('--lease-duration <duration>', 'a leader that has not renewed for this long is replaced', '15s')
+    .option('--renew-deadline <duration>', 'a leader that cannot renew within this stops (exits) before it can be replaced', '10s')
+    .option('--retry-period <duration>', 'how often the Lease is renewed or tried', '2s')
     .action(action(async (flags: ControllerFlags, c: Command) => {
       try {
         return await run(flags, c);

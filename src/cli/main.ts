@@ -6,6 +6,7 @@ import { applyCommand } from './apply.js';
 import { controllerCommand } from './controller.js';
 import { backupCommand } from './backup.js';
 import { benchCommand } from './bench.js';
+import { crdsCommand } from './crds.js';
 import { downCommand } from './down.js';
 import { drillCommand } from './drill.js';
 import { explainCommand } from './explain.js';
@@ -37,6 +38,7 @@ export function buildProgram(): Command {
   for (const register of [
     validateCommand, planCommand, applyCommand, getCommand, exportCommand, statusCommand, upCommand, downCommand, labCommand, schemaCommand, drillCommand, benchCommand, metricsCommand, checkCommand, reportCommand, doctorCommand, lintCommand, explainCommand, controllerCommand, backupCommand, restoreCommand, migrateCommand, accountsCommand,
   ]) {
+  for (const register of [validateCommand, planCommand, applyCommand, getCommand, exportCommand, statusCommand, upCommand, downCommand, labCommand, schemaCommand, drillCommand, benchCommand, controllerCommand, crdsCommand]) {
     register(program);
   }
   program.exitOverride((err) => {

@@ -135,6 +135,17 @@ test('the controller reaches the executor only through the reconcile core', () =
 });
 
 test('the controller talks to NATS only through the reconcile core and src/nats', () => {
+test('only src/kube imports the Kubernetes client', () => {
+  const bad = files.filter((f) => f.part !== 'kube').flatMap((f) => f.imports.filter((i) => i.startsWith('@kubernetes/')).map((i) => `${f.path} -> ${i}`));
+  assert.deepEqual(bad, []);
+});
+
+test('src/kube is a door to the Kubernetes API: it never imports the command line, the executor or the NATS door', () => {
+  const bad = files.filter((f) => f.part === 'kube').flatMap((f) => f.imports.filter((i) => ['cli', 'apply', 'nats', 'lab'].includes(target(f, i))).map((i) => `${f.path} -> ${i}`));
+  assert.deepEqual(bad, []);
+});
+
+test('the controller talks to NATS only through the reconcile core, the executor and src/nats', () => {
   const bad = files.filter((f) => f.part === 'controller' && !f.path.startsWith('controller/sources/kubernetes')).flatMap((f) => f.imports.filter((i) => i.startsWith('@kubernetes/') || i.startsWith('@nats-io/')).map((i) => `${f.path} -> ${i}`));
   assert.deepEqual(bad, []);
 });
