@@ -15,6 +15,8 @@ import type { ConnectionSettings } from '../nats/settings.js';
 import { action, emit, globalOptions, resolveSettings, untilAborted, untilInterrupted, type GlobalOptions } from './common.js';
 import { durationFlag, intFlag, withFlagNames } from './flags.js';
 import { loggerFor } from './log.js';
+import { registerJetStreamCollectors } from '../metrics/collectors.js';
+import { expectServers, monitorUrls } from './metrics.js';
 
 interface ControllerFlags extends LeaderFlags {
   source: string;
@@ -31,6 +33,14 @@ interface ControllerFlags extends LeaderFlags {
   allNamespaces?: boolean;
   kubeconfig?: string;
   leaderElect?: boolean;
+  monitor?: string;
+  expectServers?: string;
+}
+
+/** With `--monitor`, the controller's /metrics also carries the JetStream collectors of `jetkeeper metrics`. */
+function addJetStreamMetrics(controller: Controller, flags: ControllerFlags, o: GlobalOptions): void {
+  if (!flags.monitor) return;
+  registerJetStreamCollectors(controller.metrics.registry, { monitorUrls: monitorUrls(o, flags), expectServers: expectServers(flags) });
 }
 
 const FLAGS: Record<string, string> = { listen: '--listen', source: '--source', statusFile: '--status-file', pruneMax: '--prune-max', kubeconfig: '--kubeconfig', namespace: '--namespace', allNamespaces: '--all-namespaces', leaseMs: '--lease-duration' };
@@ -79,6 +89,7 @@ async function run(flags: ControllerFlags, c: Command): Promise<number> {
     concurrency: flags.concurrency === undefined ? undefined : intFlag('concurrency', flags.concurrency, 1),
   });
   const leader = leaderElection(flags, log);
+  addJetStreamMetrics(controller, flags, o);
   const http = await serveControllerHttp(flags.listen, { ready: () => (leader && !leader.isLeader() ? true : controller.ready()), status: () => controller.snapshot(), registry: controller.metrics.registry });
   log.info({ source: source.name, listen: http.url, drift: flags.drift, readOnly: !!flags.readOnly }, `controller started: ${source.name}, endpoints on ${http.url}`);
   try {
@@ -122,6 +133,8 @@ export function controllerCommand(program: Command): void {
     .option('--lease-duration <duration>', 'a leader that has not renewed for this long is replaced', '15s')
     .option('--renew-deadline <duration>', 'a leader that cannot renew within this stops (exits) before it can be replaced', '10s')
     .option('--retry-period <duration>', 'how often the Lease is renewed or tried', '2s')
+    .option('--monitor <urls>', 'also serve the JetStream metrics of `jetkeeper metrics` on /metrics, from these monitor endpoints (comma separated http://host:8222)')
+    .option('--expect-servers <n>', 'with --monitor: servers the cluster should have')
     .action(action(async (flags: ControllerFlags, c: Command) => {
       try {
         return await run(flags, c);

@@ -151,6 +151,18 @@ describe('jetkeeper controller --source dir: on a real 3-node cluster', () => {
     assert.ok(['Updated', 'InSync'].includes(st.reason), st.reason);
   });
 
+  test('with --monitor, /metrics also carries the JetStream series of `jetkeeper metrics`', async () => {
+    const monitor = cluster.servers.map((sv) => sv.monitorUrl).join(',');
+    const ro = await start(['--read-only', '--monitor', monitor, '--expect-servers', '3']);
+    try {
+      const text = await (await fetch(`${ro.url}/metrics`)).text();
+      assert.match(text, /^jetkeeper_stream_messages\{[^}]*stream="ORDERS"[^}]*\} 5$/m);
+      assert.match(text, /^jetkeeper_controller_reconciles_total/m);
+    } finally {
+      await stop(ro);
+    }
+  });
+
   test('drift by hand is repaired: an edited stream, a deleted consumer', async () => {
     const cfg = await streamCfg('ORDERS');
     await jsm.streams.update('ORDERS', { ...cfg, max_msgs: 10 });
