@@ -34,6 +34,7 @@ const security = (user: Obj = {}, exp: Obj = EXPORT) => [
   sec('NatsAccount', 'payments', { imports: [{ account: 'orders', subject: 'orders.created', type: 'stream' }] }),
   sec('NatsUser', 'checkout', { account: 'orders', service: 'checkout', role: 'checkout', expiry: '2160h', ...user }),
 ];
+const policy = (over: Obj) => sec('BackupPolicy', 'nightly', { schedule: '30 2 * * *', destination: '/backups', ...over });
 const OPEN = { role: undefined, permissions: { publish: { allow: ['>'] }, subscribe: { allow: ['_INBOX.>'] } } };
 
 const text = (docs: Obj[]) => docs.map((d) => stringify(d)).join('---\n');
@@ -131,6 +132,14 @@ const cases: Case[] = [
     clean: [stream({ storage: 'file' }, { annotations: { 'jetkeeper.io/backup': 'daily' } }), consumer()],
     field: 'spec.storage',
   },
+  { id: 'JKL017', fires: [stream({ storage: 'memory' }), consumer(), policy({ streams: ['ORDERS'] })], clean: [stream({ storage: 'memory' }), consumer(), policy({ streams: ['OTHER'] })], field: 'spec.storage' },
+  { id: 'JKL017', fires: [stream({ storage: 'memory' }), consumer(), policy({ streams: ['ORDERS'] })], clean: [stream({ storage: 'file' }), consumer(), policy({ streams: ['ORDERS'] })], field: 'spec.storage' },
+  {
+    id: 'JKL017',
+    fires: [manifest('KeyValue', 'config', { bucket: 'config', storage: 'memory', replicas: 3 }), policy({ keyValues: ['config'] })],
+    clean: [manifest('KeyValue', 'config', { bucket: 'config', storage: 'memory', replicas: 3 }), policy({ streams: ['config'] })],
+    field: 'spec.storage',
+  },
   {
     id: 'JKL019',
     fires: [stream({ replicas: 1 }, { annotations: { 'jetkeeper.io/lint-ignore': 'JKL001' } }), consumer()],
@@ -176,6 +185,16 @@ test('every rule has a test case above, a docs page and a unique id', () => {
     assert.ok(r.fix && r.title && r.name);
   }
   assert.equal(new Set(RULES.map((r) => r.id)).size, RULES.length);
+});
+
+test('BackupPolicy documents are validated (JK7013 with file:line) and counted, not skipped', () => {
+  const r = lint([policy({ schedule: 'every night', streams: ['ORDERS'] })]);
+  const f = r.findings.find((x) => x.ruleId === 'JK7013');
+  assert.equal(f?.resource, 'BackupPolicy/nightly');
+  assert.equal(f?.field, 'spec.schedule');
+  assert.equal(f?.at?.file, 'm.yaml');
+  assert.equal(lintExitCode(r), 1);
+  assert.equal(lint([policy({ streams: ['ORDERS'] })]).summary.resources, 1);
 });
 
 describe('the security model in lint', () => {
