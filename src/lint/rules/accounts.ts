@@ -27,7 +27,7 @@ export const userShared: Rule = {
   severity: 'warning',
   title: 'a user that names no service, or that several services use: one leaked creds file exposes them all',
   fix: 'issue one NatsUser per service (spec.service), each with its own creds',
-  fields: ['user.service'],
+  fields: ['natsuser.service'],
   check: fromAccounts((m) => sharedUsers(m)),
 };
 
@@ -37,7 +37,7 @@ export const exportPublic: Rule = {
   severity: 'warning',
   title: 'an export without approvedAccounts: every account of the operator may import it',
   fix: 'list the accounts that may import it in approvedAccounts (they then get an activation token)',
-  fields: ['account.exports'],
+  fields: ['natsaccount.exports'],
   check: fromAccounts(unapprovedExports),
 };
 
@@ -47,7 +47,7 @@ export const userWithoutExpiry: Rule = {
   severity: 'warning',
   title: 'a user without expiry: its creds stay valid forever once leaked',
   fix: 'set spec.expiry (e.g. 2160h) and re-issue the creds before then',
-  fields: ['user.expiry'],
+  fields: ['natsuser.expiry'],
   check: fromAccounts((m) => usersWithoutExpiry(m)),
 };
 

@@ -13,6 +13,6 @@ export const userWildcard: Rule = {
   severity: 'error',
   title: 'a user allowed to publish or subscribe on ">" (or with no allow list) can read or write the whole account',
   fix: 'grant each service role only its subjects (e.g. publish: [orders.created], subscribe: [_INBOX.>])',
-  fields: ['user.permissions'],
+  fields: ['natsuser.permissions'],
   check: wildcardCheck,
 };
