@@ -128,10 +128,12 @@ async function measure(servers: string[], n: number, idleSeconds: number, tune: 
     const reportsPerResync = reports;
     const floor = await counted(spy, () => rawListAll(jsm));
     log('(c) one resource changed');
-    const changed = readFileSync(join(dir, 'bench.yaml'), 'utf8').replace('  name: BENCH_0007\n', '  name: BENCH_0007\n  description: changed\n');
+    // stream 7 (or the last one of a smaller set) gets a description
+    const name = `BENCH_${String(Math.min(7, n)).padStart(4, '0')}`;
+    const changed = readFileSync(join(dir, 'bench.yaml'), 'utf8').replace(`  name: ${name}\n`, `  name: ${name}\n  description: changed\n`);
     const single = await counted(spy, async () => {
       writeFileSync(join(dir, 'bench.yaml'), changed);
-      await until('the change reconciled', () => (controller.statusOf('Stream/BENCH_0007')?.observedGeneration ?? 0) >= 2 && !!controller.statusOf('Stream/BENCH_0007')?.ready, 60_000);
+      await until('the change reconciled', () => (controller.statusOf(`Stream/${name}`)?.observedGeneration ?? 0) >= 2 && !!controller.statusOf(`Stream/${name}`)?.ready, 60_000);
       await controller.idle();
     });
     log(`(d) idle for ${idleSeconds} s`);

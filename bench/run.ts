@@ -2,45 +2,16 @@
  * `npm run bench [-- flags]`: runs every benchmark in BENCHMARKS, prints each one's table, and writes
  * bench/results/summary.md and summary.json with all ratios. Each benchmark also writes its own
  * bench/results/<name>.json. Flags pass through to the benchmarks that declare them
- * (`npm run bench -- --streams 200`); `--only apply,...` picks benchmarks; `--help` lists the flags.
+ * (`npm run bench -- --streams 200`; a flag left out takes each benchmark's own default); `--only apply,...`
+ * picks benchmarks; `--help` lists the flags. The list of benchmarks is in registry.ts.
  */
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { mkdirSync, writeFileSync } from 'node:fs';
-import { applyBenchmark } from './apply.js';
-import { pipelineBenchmark } from './pipeline.js';
-import { reconcileBenchmark } from './reconcile.js';
+import { allOptionSpecs, BENCHMARKS, optionsFor, RUN_OPTIONS, selectBenchmarks } from './registry.js';
 import {
-  environment, fmtRatio, helpText, log, markdownTable, parseArgsOptions, writeJson, RESULTS_DIR, type Benchmark, type BenchResult, type OptionSpecs, type ParsedOptions,
+  environment, fmtRatio, helpText, log, markdownTable, parseArgsOptions, writeJson, RESULTS_DIR, type BenchResult, type ParsedOptions,
 } from './lib.js';
-
-/** Every benchmark, in the order they run. Add new ones here. */
-export const BENCHMARKS: readonly Benchmark[] = [applyBenchmark, reconcileBenchmark, pipelineBenchmark];
-
-const RUN_OPTIONS: OptionSpecs = {
-  only: { type: 'string', description: `comma-separated benchmarks to run (${BENCHMARKS.map((b) => b.name).join(', ')})` },
-  help: { type: 'boolean', default: false, description: 'show the flags' },
-};
-
-/** The flags of the runner and of every benchmark (benchmarks sharing a flag must agree on it). */
-function allOptionSpecs(): OptionSpecs {
-  const specs: OptionSpecs = { ...RUN_OPTIONS };
-  for (const b of BENCHMARKS) {
-    for (const [k, s] of Object.entries(b.options)) {
-      if (specs[k] && (specs[k].type !== s.type || specs[k].default !== s.default)) throw new Error(`benchmarks disagree on --${k}`);
-      specs[k] = s;
-    }
-  }
-  return specs;
-}
-
-/** The benchmarks `--only` names (all when it is not given). */
-function selectBenchmarks(o: ParsedOptions): readonly Benchmark[] {
-  const only = typeof o.only === 'string' ? o.only.split(',').map((s) => s.trim()).filter(Boolean) : undefined;
-  const unknown = only?.filter((n) => !BENCHMARKS.some((b) => b.name === n)) ?? [];
-  if (unknown.length) throw new Error(`unknown benchmark(s) ${unknown.join(', ')}; have ${BENCHMARKS.map((b) => b.name).join(', ')}`);
-  return BENCHMARKS.filter((b) => !only || only.includes(b.name));
-}
 
 interface Failure { benchmark: string; error: string }
 
@@ -97,7 +68,7 @@ async function main(): Promise<number> {
   for (const b of selectBenchmarks(o)) {
     log(`=== ${b.name} ===`);
     try {
-      const r = await b.run(o);
+      const r = await b.run(optionsFor(b, o));
       results.push(r);
       process.stdout.write(`\n${r.text}\n\n`);
     } catch (e) {

@@ -3,11 +3,11 @@
  * findings with the resource, field, position and the fix; the lint engine decides severity and
  * output (text, JSON, SARIF).
  *
- *   accounts/wildcard-permission   a user that may publish or subscribe to `>` (or to everything: no allow list)
- *   accounts/shared-user           one user used by several services, or a user that names no service
- *   accounts/export-unapproved     an export any account may import (no approvedAccounts)
- *   accounts/user-without-expiry   a user without expiry (or with a longer one) where the policy demands it
- *   accounts/stream-other-prefix   a stream whose subjects reach into another team's subject prefix
+ *   JKL018 (wildcard permission)   a user that may publish or subscribe to `>` (or to everything: no allow list)
+ *   JKL021 (shared user)           one user used by several services, or a user that names no service
+ *   JKL022 (export unapproved)     an export any account may import (no approvedAccounts)
+ *   JKL023 (user without expiry)   a user without expiry (or with a longer one) where the policy demands it
+ *   JKL024 (stream other prefix)   a stream whose subjects reach into another team's subject prefix
  */
 import type { SourcePosition } from '../errors.js';
 import type { Resource } from '../manifests/validate.js';
@@ -41,9 +41,9 @@ export function wildcardPermissions(m: SecurityModel): AccountFinding[] {
       const allow = p[dir]?.allow;
       if (!allow && p[dir]?.deny?.includes('>')) continue;
       if (!allow) {
-        out.push(finding('accounts/wildcard-permission', u, ['permissions', dir], `the user may ${word} to every subject (no ${dir}.allow list)`, `list the subjects the service needs in spec.permissions.${dir}.allow, or name a role`));
+        out.push(finding('JKL018', u, ['permissions', dir], `the user may ${word} to every subject (no ${dir}.allow list)`, `list the subjects the service needs in spec.permissions.${dir}.allow, or name a role`));
       } else if (allow.includes('>')) {
-        out.push(finding('accounts/wildcard-permission', u, ['permissions', dir, 'allow', allow.indexOf('>')], `the user may ${word} to ">" (every subject)`, 'replace ">" by the subjects of the service (e.g. orders.created)'));
+        out.push(finding('JKL018', u, ['permissions', dir, 'allow', allow.indexOf('>')], `the user may ${word} to ">" (every subject)`, 'replace ">" by the subjects of the service (e.g. orders.created)'));
       }
     }
   }
@@ -57,9 +57,9 @@ export function sharedUsers(m: SecurityModel, usage: readonly { service: string;
     if (u.spec.account === m.operator.spec.systemAccount) continue;
     const services = new Set([...(u.spec.service ? [u.spec.service] : []), ...usage.filter((x) => x.user === u.name).map((x) => x.service)]);
     if (services.size > 1) {
-      out.push(finding('accounts/shared-user', u, ['service'], `the user is shared by ${services.size} services (${[...services].sort().join(', ')})`, 'issue one NatsUser per service, each with its own creds'));
+      out.push(finding('JKL021', u, ['service'], `the user is shared by ${services.size} services (${[...services].sort().join(', ')})`, 'issue one NatsUser per service, each with its own creds'));
     } else if (services.size === 0) {
-      out.push(finding('accounts/shared-user', u, ['service'], 'the user names no service: nothing keeps it from being shared', 'set spec.service to the one service that uses it'));
+      out.push(finding('JKL021', u, ['service'], 'the user names no service: nothing keeps it from being shared', 'set spec.service to the one service that uses it'));
     }
   }
   return out;
@@ -68,7 +68,7 @@ export function sharedUsers(m: SecurityModel, usage: readonly { service: string;
 /** Exports without approvedAccounts: any account of the operator may import them. */
 export function unapprovedExports(m: SecurityModel): AccountFinding[] {
   return m.accounts.flatMap((a) => (a.spec.exports ?? []).flatMap((e, i) => e.approvedAccounts ? [] : [
-    finding('accounts/export-unapproved', a, ['exports', i], `the ${e.type} export "${e.subject}" is public: every account may import it`, 'list the accounts that may import it in approvedAccounts (they then get an activation token)'),
+    finding('JKL022', a, ['exports', i], `the ${e.type} export "${e.subject}" is public: every account may import it`, 'list the accounts that may import it in approvedAccounts (they then get an activation token)'),
   ]));
 }
 
@@ -85,8 +85,8 @@ export function usersWithoutExpiry(m: SecurityModel, policy: ExpiryPolicy = {}):
   return m.users.flatMap((u) => {
     if (u.spec.account === m.operator.spec.systemAccount || (u.spec.role && policy.exemptRoles?.includes(u.spec.role))) return [];
     const validity = validityNs(u.spec);
-    if (validity === undefined) return [finding('accounts/user-without-expiry', u, ['expiry'], 'the user never expires', `set spec.expiry (e.g. ${policy.maxExpiry ?? '2160h'}) and re-issue its creds before then`)];
-    if (max !== undefined && validity > max) return [finding('accounts/user-without-expiry', u, [u.spec.expiry ? 'expiry' : 'expiresAt'], `the user is valid for longer than the policy's ${policy.maxExpiry}`, `shorten spec.expiry to at most ${policy.maxExpiry}`)];
+    if (validity === undefined) return [finding('JKL023', u, ['expiry'], 'the user never expires', `set spec.expiry (e.g. ${policy.maxExpiry ?? '2160h'}) and re-issue its creds before then`)];
+    if (max !== undefined && validity > max) return [finding('JKL023', u, [u.spec.expiry ? 'expiry' : 'expiresAt'], `the user is valid for longer than the policy's ${policy.maxExpiry}`, `shorten spec.expiry to at most ${policy.maxExpiry}`)];
     return [];
   });
 }
@@ -117,7 +117,7 @@ export function streamsIntoOtherPrefixes(streams: readonly Resource[], prefixes:
         const hit = list.find((p) => subjectsCollide(subject, p));
         if (hit) {
           out.push({
-            rule: 'accounts/stream-other-prefix', resource: r.key, field: `spec.subjects.${i}`, at: r.doc?.positionOf(['spec', 'subjects', i]),
+            rule: 'JKL024', resource: r.key, field: `spec.subjects.${i}`, at: r.doc?.positionOf(['spec', 'subjects', i]),
             message: `"${subject}" reaches into ${team}'s prefix ${hit}${s.account ? ` (the stream belongs to ${s.account})` : ''}`, fix: `narrow the subject to the stream's own prefix, or import ${team}'s subjects through an export`,
           });
         }

@@ -1,27 +1,74 @@
-/** `jetkeeper validate -f PATH`: schema and reference checks, no server needed. */
+/**
+ * `jetkeeper validate -f PATH`: schema and reference checks, no server needed. jetstream.nats.io
+ * manifests are validated as plan/apply read them; BackupPolicy documents
+ * (jetstream.jetkeeper.io/v1alpha1) as the backup schedule reads them; other documents are skipped.
+ */
 import type { Command } from 'commander';
-import { action, emit, globalOptions, loadAndValidate } from './common.js';
+import { POLICY_API_VERSION, POLICY_KIND, validateBackupPolicies } from '../backup/policy.js';
+import { JkError, JkErrors } from '../errors.js';
+import { loadManifests, type ManifestDocument } from '../manifests/load.js';
+import { validateDocuments, type ValidationResult } from '../manifests/validate.js';
+import { action, emit, globalOptions } from './common.js';
+
+interface Listed { kind: string; name: string; key: string; file?: string; line?: number }
+
+const isPolicy = (d: ManifestDocument) => d.data.apiVersion === POLICY_API_VERSION && d.data.kind === POLICY_KIND;
+
+async function readStdin(maxBytes: number): Promise<string> {
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const c of process.stdin) {
+    chunks.push(c as Buffer);
+    size += (c as Buffer).length;
+    if (size > maxBytes) break;
+  }
+  return Buffer.concat(chunks).toString('utf8');
+}
+
+/** No resource in the input is an error, never an empty run (as for plan and apply). */
+function nothingDeclared(files: readonly string[], r: ValidationResult): JkError {
+  if (r.skipped.length) {
+    return new JkError('JK1010', {
+      message: `no jetstream.nats.io resources in ${files.join(', ')}: all ${r.skipped.length} document(s) were skipped (${[...new Set(r.skipped.map((x) => x.apiVersion))].slice(0, 3).join(', ')})`,
+      fix: 'check the apiVersion of the documents (jetstream.nats.io/v1beta2) and the path given with -f',
+    });
+  }
+  return new JkError('JK1010', { message: `no manifests found in ${files.join(', ')}`, fix: 'pass files or directories holding jetstream.nats.io manifests with -f, or - for stdin' });
+}
+
+/** Validates both kinds of documents; every error of the run at once. */
+function validateAll(files: readonly string[], docs: readonly ManifestDocument[]): { r: ValidationResult; policies: Listed[] } {
+  // one file of a set may name an Account kept in another file: a warning here, an error in plan/apply
+  const r = validateDocuments(docs, { references: 'warning' });
+  const policyDocs = docs.filter(isPolicy);
+  const b = validateBackupPolicies(policyDocs);
+  const errors = [...r.errors, ...b.errors];
+  if (errors.length) throw new JkErrors(errors);
+  const policies = policyDocs.map((d): Listed => {
+    const name = String((d.data.metadata as { name?: unknown }).name);
+    return { kind: POLICY_KIND, name, key: `${POLICY_KIND}/${name}`, file: d.file, line: d.positionOf([]).line };
+  });
+  const skipped = r.skipped.filter((s) => !policyDocs.some((d) => d.file === s.file && d.index === s.index));
+  const result = { ...r, skipped };
+  if (!r.resources.length && !policies.length) throw nothingDeclared(files, result);
+  return { r: result, policies };
+}
 
 export function validateCommand(program: Command): void {
   program
     .command('validate')
-    .description('check manifests against the schemas (unknown fields, types, durations, references); no server needed')
+    .description('check manifests against the schemas (unknown fields, types, durations, references; BackupPolicy documents too); no server needed')
     .requiredOption('-f, --filename <path...>', 'manifest file, directory (recursive) or - for stdin')
     .action(action(async (opts: { filename: string[] }, cmd: Command) => {
       const o = globalOptions(cmd);
-      // one file of a set may name an Account kept in another file: a warning here, an error in plan/apply
-      const r = await loadAndValidate(opts.filename, { references: 'warning' });
-      const data = {
-        valid: true,
-        resources: r.resources.map((x) => ({ kind: x.kind, name: x.name, key: x.key, file: x.doc?.file, line: x.doc?.positionOf([]).line })),
-        skipped: r.skipped,
-        warnings: r.warnings.map((w) => w.toJSON()),
-      };
+      const { r, policies } = validateAll(opts.filename, await loadManifests(opts.filename, readStdin));
+      const listed: Listed[] = [...r.resources.map((x) => ({ kind: x.kind, name: x.name, key: x.key, file: x.doc?.file, line: x.doc?.positionOf([]).line })), ...policies];
+      const data = { valid: true, resources: listed, skipped: r.skipped, warnings: r.warnings.map((w) => w.toJSON()) };
       emit(o, data, () => [
-        ...r.resources.map((x) => `ok  ${x.kind}/${x.name}  (${x.key})  ${x.doc?.file}:${x.doc?.positionOf([]).line}`),
+        ...listed.map((x) => `ok  ${x.kind}/${x.name}  (${x.key})  ${x.file}:${x.line}`),
         ...r.skipped.map((s) => `--  ${s.kind} (${s.apiVersion}) in ${s.file}: not a jetstream.nats.io resource, skipped`),
         ...r.warnings.map((w) => `warning: ${w.format()}`),
-        `${r.resources.length} resource(s) valid.`,
+        `${listed.length} resource(s) valid.`,
       ].join('\n'));
     }));
 }

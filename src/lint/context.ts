@@ -8,12 +8,19 @@ import type { Resource } from '../manifests/validate.js';
 import type { ConsumerSpec } from '../resources/consumer/schema.js';
 import type { StreamSpec } from '../resources/stream/schema.js';
 import type { LintConfig } from './config.js';
+import { NO_EXTRA, type ExtraInput } from './extra.js';
 
 export type Strings = Readonly<Record<string, string>>;
 
 export interface LintContext {
   readonly resources: readonly Resource[];
   readonly config: LintConfig;
+  /** the security model (Operator, NatsAccount, NatsUser) when the input declares a valid one */
+  readonly security?: ExtraInput['security'];
+  /** the security documents as resources, for positions and inline ignores */
+  readonly securityResources: readonly Resource[];
+  /** the valid BackupPolicy documents of the input */
+  readonly backupPolicies: ExtraInput['backupPolicies'];
   streams(): Resource<StreamSpec>[];
   consumers(): Resource<ConsumerSpec>[];
   /** the declared stream a consumer reads (same target, spec.name = streamName) */
@@ -50,7 +57,7 @@ function groupBy<T>(items: readonly T[], key: (t: T) => string | undefined): Map
   return out;
 }
 
-export function lintContext(resources: readonly Resource[], config: LintConfig): LintContext {
+export function lintContext(resources: readonly Resource[], config: LintConfig, extra: ExtraInput = NO_EXTRA): LintContext {
   const targets = new Map(resources.map((r) => [r, connectionTarget(r)]));
   const target = (r: Resource) => targets.get(r) ?? connectionTarget(r);
   const streams = resources.filter((r): r is Resource<StreamSpec> => r.kind === 'Stream');
@@ -65,6 +72,9 @@ export function lintContext(resources: readonly Resource[], config: LintConfig):
   const ctx: LintContext = {
     resources,
     config,
+    security: extra.security,
+    securityResources: extra.securityResources,
+    backupPolicies: extra.backupPolicies,
     streams: () => streams,
     consumers: () => consumers,
     streamOf,

@@ -8,6 +8,7 @@ import type { ManifestDocument } from '../manifests/load.js';
 import { validateDocuments, type Resource } from '../manifests/validate.js';
 import { DEFAULT_CONFIG, type LintConfig } from './config.js';
 import { lintContext } from './context.js';
+import { extraInput, NO_EXTRA, type ExtraInput } from './extra.js';
 import { ignoredRules } from './ignore.js';
 import { RULES } from './rules/index.js';
 import { docsPath, type Finding, type LintReport, type RawFinding, type Rule, type Severity } from './types.js';
@@ -45,11 +46,11 @@ export function summarise(findings: readonly Finding[], resources: number, ignor
   return { findings: [...findings].sort(byPlace), summary: { resources, errors: count('error'), warnings: count('warning'), infos: count('info'), ignored } };
 }
 
-/** Lints resources that passed validation. */
-export function lintResources(resources: readonly Resource[], config: LintConfig = DEFAULT_CONFIG, rules: readonly Rule[] = RULES): LintReport {
-  const ctx = lintContext(resources, config);
+/** Lints resources that passed validation (and the security model and backup policies beside them). */
+export function lintResources(resources: readonly Resource[], config: LintConfig = DEFAULT_CONFIG, rules: readonly Rule[] = RULES, extra: ExtraInput = NO_EXTRA): LintReport {
+  const ctx = lintContext(resources, config, extra);
   const known = rules.map((r) => r.id);
-  const ignores = new Map(resources.map((r) => [r, ignoredRules(ctx, r, known)]));
+  const ignores = new Map([...resources, ...extra.securityResources].map((r) => [r, ignoredRules(ctx, r, known)]));
   const findings: Finding[] = [];
   let ignored = 0;
   for (const rule of rules) {
@@ -60,15 +61,17 @@ export function lintResources(resources: readonly Resource[], config: LintConfig
       else findings.push(toFinding(rule, raw, level));
     }
   }
-  return summarise(findings, resources.length, ignored);
+  return summarise(findings, resources.length + extra.securityResources.length + extra.backupPolicies.length, ignored);
 }
 
 /** Validates and lints loaded documents: validate's errors and warnings come first-class in the report. */
 export function lintDocuments(docs: readonly ManifestDocument[], config: LintConfig = DEFAULT_CONFIG): LintReport {
   const v = validateDocuments(docs, { references: 'warning' });
-  const report = lintResources(v.resources, config);
-  const validation = [...v.errors.map((e) => fromValidation(e, 'error')), ...v.warnings.map((e) => fromValidation(e, 'warning'))];
-  return summarise([...validation, ...report.findings], v.resources.length, report.summary.ignored);
+  const extra = extraInput(docs);
+  const report = lintResources(v.resources, config, RULES, extra);
+  const errors = [...v.errors, ...extra.errors];
+  const validation = [...errors.map((e) => fromValidation(e, 'error')), ...v.warnings.map((e) => fromValidation(e, 'warning'))];
+  return summarise([...validation, ...report.findings], report.summary.resources, report.summary.ignored);
 }
 
 /** Exit code of a lint run: 1 with an error, or with more warnings than `maxWarnings` (eslint's rule). */

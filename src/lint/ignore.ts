@@ -38,7 +38,7 @@ export function ignoreWithoutReason(known: () => readonly string[]): Rule {
     title: 'an inline lint-ignore must name known rules and give a reason; otherwise it ignores nothing',
     fix: 'write the annotation as jetkeeper.io/lint-ignore: "JKL001,JKL016: why this is fine here"',
     fields: [],
-    check: (ctx) => ctx.resources.flatMap((r): RawFinding[] => {
+    check: (ctx) => [...ctx.resources, ...ctx.securityResources].flatMap((r): RawFinding[] => {
       const value = ctx.annotations(r)[ANNOTATIONS.ignore];
       if (value === undefined) return [];
       const p = parseIgnore(value, known());

@@ -54,7 +54,7 @@ export interface Finding {
 }
 
 export interface LintSummary {
-  /** jetstream.nats.io resources that were linted */
+  /** resources that were linted: jetstream.nats.io ones, plus Operator, NatsAccount, NatsUser and BackupPolicy documents */
   resources: number;
   errors: number;
   warnings: number;

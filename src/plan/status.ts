@@ -17,7 +17,7 @@ export interface ResourceStatus {
 }
 
 export interface LiveHealth {
-  streams: Map<string, { messages: number; bytes: number; leader?: string; replicas?: { name: string; current: boolean; offline?: boolean }[]; numReplicas: number }>;
+  streams: Map<string, { messages: number; bytes: number; consumers?: number; leader?: string; replicas?: { name: string; current: boolean; offline?: boolean }[]; numReplicas: number }>;
   consumers: Map<string, { num_pending: number; num_ack_pending: number; num_redelivered: number }>;
 }
 

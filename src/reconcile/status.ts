@@ -4,11 +4,17 @@ import type { LiveSnapshot } from '../nats/admin.js';
 import type { Plan } from '../plan/plan.js';
 import { resourceStatuses, type LiveHealth, type ResourceStatus, type StatusReason } from '../plan/status.js';
 
+/** Consumers of a stream: the server's count (every consumer, declared or not), else those in the snapshot. */
+function consumerCount(live: LiveSnapshot, s: LiveSnapshot['streams'][number]): number {
+  const n = s.state.consumer_count;
+  return typeof n === 'number' ? n : live.consumers.filter((c) => c.stream === s.config.name).length;
+}
+
 /** The health numbers status reports, from a live snapshot. */
 export function healthOf(live: LiveSnapshot): LiveHealth {
   return {
     streams: new Map(live.streams.map((s) => [String(s.config.name), {
-      messages: s.state.messages, bytes: s.state.bytes, leader: s.cluster?.leader, replicas: s.cluster?.replicas, numReplicas: Number(s.config.num_replicas),
+      messages: s.state.messages, bytes: s.state.bytes, consumers: consumerCount(live, s), leader: s.cluster?.leader, replicas: s.cluster?.replicas, numReplicas: Number(s.config.num_replicas),
     }])),
     consumers: new Map(live.consumers.map((c) => [`${c.stream}/${c.name}`, { num_pending: c.num_pending, num_ack_pending: c.num_ack_pending, num_redelivered: c.num_redelivered }])),
   };

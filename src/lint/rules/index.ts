@@ -4,6 +4,7 @@ import type { Rule } from '../types.js';
 import { ackNoneImplicit } from './ack-none-implicit.js';
 import { ackWaitMissing } from './ack-wait-missing.js';
 import { ackWaitShort } from './ack-wait-short.js';
+import { exportPublic, userShared, userWithoutExpiry } from './accounts.js';
 import { broadWildcard } from './broad-wildcard.js';
 import { capturesAll } from './captures-all.js';
 import { discardNewNoAlert } from './discard-new.js';
@@ -26,7 +27,7 @@ export const RULES: readonly Rule[] = [
   filterNotCovered, ackWaitMissing, ackWaitShort, maxDeliverUnlimited, streamUnbounded, discardNewNoAlert,
   replicasExceedCluster, evenReplicas, pushConsumer, memoryBackup, userWildcard,
   ignoreWithoutReason(() => RULES.map((r) => r.id)),
-  ackNoneImplicit,
+  ackNoneImplicit, userShared, exportPublic, userWithoutExpiry,
 ];
 
 export const ruleById = (id: string): Rule | undefined => RULES.find((r) => r.id === id);
