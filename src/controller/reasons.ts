@@ -59,7 +59,7 @@ export function liveSummary(s: ResourceStatus | undefined): LiveSummary | undefi
   const replicas = l.replicas as { current: boolean; offline?: boolean }[] | undefined;
   const peers = replicas ?? [];
   return {
-    messages: Number(l.messages), bytes: Number(l.bytes), leader: l.leader as string | undefined,
+    messages: Number(l.messages), bytes: Number(l.bytes), consumers: l.consumers === undefined ? undefined : Number(l.consumers), leader: l.leader as string | undefined,
     replicas: { current: peers.filter((r) => r.current && !r.offline).length + (l.leader ? 1 : 0), lagging: peers.filter((r) => !r.current && !r.offline).length, offline: peers.filter((r) => r.offline).length },
   };
 }

@@ -15,7 +15,7 @@ import {
 import { parseSize } from '../../src/resources/security.js';
 
 const tmp = (p: string) => mkdtempSync(join(tmpdir(), p));
-const BASE = readFileSync(new URL('../../../examples/security/security.yaml', import.meta.url), 'utf8');
+const BASE = readFileSync(new URL('../../../test/fixtures/lint/security-open-user.yaml', import.meta.url), 'utf8');
 
 async function docsOf(text: string) {
   const dir = tmp('jk-acc-');

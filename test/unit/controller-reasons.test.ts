@@ -116,3 +116,14 @@ test('policy from annotations and spec.preventDelete', () => {
   assert.deepEqual(policyOf(r, r.doc), { deletion: 'orphan', managed: false, allowReplace: true, adopt: true, preventDelete: true });
   assert.deepEqual(policyOf(base, base.doc), DEFAULT_POLICY);
 });
+
+test('the live summary of a stream carries messages, bytes, its consumer count and replica health', async () => {
+  const { liveSummary } = await import('../../src/controller/reasons.js');
+  const s = liveSummary({
+    key: 'Stream/ORDERS', kind: 'Stream', ready: true, reason: 'Ready', message: '',
+    live: { messages: 5, bytes: 100, consumers: 2, leader: 'n1', replicas: [{ current: true }, { current: false }] },
+  });
+  assert.deepEqual(s, { messages: 5, bytes: 100, consumers: 2, leader: 'n1', replicas: { current: 2, lagging: 1, offline: 0 } });
+  const none = liveSummary({ key: 'Stream/X', kind: 'Stream', ready: true, reason: 'Ready', message: '', live: { messages: 0, bytes: 0 } });
+  assert.equal(none?.consumers, undefined);
+});

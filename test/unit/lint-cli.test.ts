@@ -85,17 +85,17 @@ test('an unknown format, and an input with nothing to lint, are errors', () => {
 });
 
 test('a directory of Operator/NatsAccount/NatsUser documents is linted (JSON and SARIF with positions), not "nothing to lint"', () => {
-  const j = run(['lint', '-f', 'examples/security', '-o', 'json']);
+  const j = run(['lint', '-f', 'test/fixtures/lint/security-open-user.yaml', '-o', 'json']);
   assert.equal(j.code, 1, j.err);
   const report = JSON.parse(j.out) as { findings: { ruleId: string; resource: string; at?: { file: string; line: number } }[]; summary: { resources: number } };
   assert.equal(report.summary.resources, 11);
   const open = report.findings.find((f) => f.ruleId === 'JKL018');
   assert.equal(open?.resource, 'NatsUser/payments-reader');
-  assert.equal(open?.at?.file, 'examples/security/security.yaml');
-  const s = run(['lint', '-f', 'examples/security', '--format', 'sarif']);
+  assert.equal(open?.at?.file, 'test/fixtures/lint/security-open-user.yaml');
+  const s = run(['lint', '-f', 'test/fixtures/lint/security-open-user.yaml', '--format', 'sarif']);
   const sarif = JSON.parse(s.out) as { runs: { results: { ruleId: string; locations: { physicalLocation: { artifactLocation: { uri: string }; region: { startLine: number } } }[] }[] }[] };
   const result = sarif.runs[0].results.find((x) => x.ruleId === 'JKL018')!;
-  assert.equal(result.locations[0].physicalLocation.artifactLocation.uri, 'examples/security/security.yaml');
+  assert.equal(result.locations[0].physicalLocation.artifactLocation.uri, 'test/fixtures/lint/security-open-user.yaml');
   assert.equal(result.locations[0].physicalLocation.region.startLine, open?.at?.line);
 });
 
