@@ -120,9 +120,9 @@ async function replicasCurrent(admin: JetStreamAdmin, stream: string) {
   }
 }
 
-/** In a cluster the stream leader recreates the consumers after the restore answered: waits (up to 15 s) until `count` are listed. */
+/** In a cluster the stream leader recreates the consumers after the restore answered: waits (up to 60 s: a loaded cluster is slow to) until `count` are listed. */
 async function consumersBack(admin: JetStreamAdmin, stream: string, count: number): Promise<ConsumerPosition[]> {
-  const until = Date.now() + 15_000;
+  const until = Date.now() + 60_000;
   for (;;) {
     const list = await consumerPositions(admin, stream);
     if (list.length >= count || Date.now() > until) return list;
