@@ -328,6 +328,9 @@ describe('Kubernetes controller on a real kube-apiserver', { skip }, () => {
     const lease = await admin.read<{ spec: { holderIdentity: string } }>('coordination.k8s.io/v1', 'Lease', 'jetkeeper-controller', SYSTEM);
     const first = controllers[0];
     assert.ok(lease?.spec.holderIdentity, 'a holder');
+    // the first controller has led since the start of the file: it must still be renewing, not have exited
+    assert.equal(first.exitCode, null, `the first leader is still running\n${controllerOutput()}`);
+    assert.equal(first.signalCode, null);
     await stopProcess(first, 'SIGKILL');
     await admin.upsert(cr('Stream', 'after-failover', { name: 'FAILOVER', subjects: ['failover.>'], storage: 'file' }));
     await waitReady('Stream', 'after-failover', (x) => x.status === 'True', 'Ready from the new leader', 30_000);
