@@ -7,6 +7,7 @@
  */
 import { redactUrls, type Logger } from '../log.js';
 import type { Resource } from '../manifests/validate.js';
+import { settingsKey } from '../nats/overlay.js';
 import type { ConnectionSettings } from '../nats/settings.js';
 import { createControllerMetrics, type ControllerMetrics } from './http.js';
 import { planAll, poolKeyOf, resourceFor, runPass, type PassEnv } from './pass.js';
@@ -69,6 +70,15 @@ export interface ControllerSnapshot {
 const SUCCESS = new Set(['Created', 'Updated', 'InSync', 'DriftRepaired', 'UpdatePrevented', 'NoQuorum']);
 /** Reasons that mean the declared state was not reached and someone must act (a waiting consumer or drift only reported is not an error). */
 const ERRORS = new Set(['ConnectionFailed', 'NoQuorum', 'ServerUnsupported', 'InvalidManifest', 'ImmutableFieldChanged', 'NotOwned']);
+
+/** Two offers of one key declare the same thing: generation, resource, policy, errors, connection and origin. */
+export function sameItem(a: SourceItem | undefined, b: SourceItem): boolean {
+  if (!a) return false;
+  const view = (i: SourceItem) => JSON.stringify([
+    i.key, i.generation, i.resource ?? null, i.policy, (i.errors ?? []).map((e) => [e.code, e.message, e.resource, e.field]), i.connection?.poolKey ?? '', i.connection ? settingsKey(i.connection.settings) : '', i.origin ?? '',
+  ]);
+  return view(a) === view(b);
+}
 
 export class Controller {
   readonly metrics: ControllerMetrics;
@@ -162,7 +172,9 @@ export class Controller {
   private upsert(item: SourceItem): void {
     if (this.stopped) return;
     this.removals.delete(item.key);
-    this.items.set(item.key, item);
+    // the same desired state offered again (e.g. a source's own metadata write echoed back) keeps the
+    // item a pass may have in flight, so that pass's result (and its Created event) still counts
+    if (!sameItem(this.items.get(item.key), item)) this.items.set(item.key, item);
     if (item.resource && !item.errors?.length) this.lastGood.set(item.key, item.resource);
     if (this.synced) this.queue.add(item.key);
   }

@@ -33,7 +33,15 @@ class MicroTime extends Date {
     return super.toISOString().replace(/Z$/, '000Z');
   }
 }
-const micro = (d: Date | undefined): Date | undefined => (d ? new MicroTime(d.getTime()) : undefined);
+/**
+ * A Lease time as read back: the client types it as a Date but leaves MicroTime fields as the API
+ * server's strings, so both are accepted (an unparsable value is dropped rather than thrown on).
+ */
+export const micro = (d: Date | string | undefined): Date | undefined => {
+  if (d === undefined || d === null || d === '') return undefined;
+  const ms = d instanceof Date ? d.getTime() : Date.parse(d);
+  return Number.isNaN(ms) ? undefined : new MicroTime(ms);
+};
 
 const DEFAULTS = { leaseMs: 15_000, renewDeadlineMs: 10_000, retryMs: 2_000 };
 

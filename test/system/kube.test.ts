@@ -98,6 +98,26 @@ async function startController(kubeconfig: string, extra: string[] = []): Promis
   return { child, url };
 }
 
+/** The output of every controller started so far (the last 8000 characters of each), for failure messages. */
+function controllerOutput(): string {
+  return controllers.map((c, i) => {
+    const state = c.exitCode !== null ? `exited ${c.exitCode}` : c.signalCode ? `killed by ${c.signalCode}` : 'running';
+    return `--- controller ${i} (pid ${c.pid}, ${state}) ---\n${(c as ChildProcess & { output?: () => string }).output?.() ?? ''}`;
+  }).join('\n');
+}
+
+/** A test whose failure message carries the controllers' output (their logs say why a CR did not settle). */
+function ktest(name: string, fn: () => Promise<void>): void {
+  test(name, async () => {
+    try {
+      await fn();
+    } catch (e) {
+      if (e instanceof Error && controllers.length) e.message = `${e.message}\n${controllerOutput()}`;
+      throw e;
+    }
+  });
+}
+
 async function stopProcess(child: ChildProcess, sig: NodeJS.Signals = 'SIGTERM'): Promise<void> {
   if (child.exitCode !== null || child.signalCode !== null || !child.pid) return;
   const exited = new Promise<void>((r) => child.once('exit', () => r()));
@@ -140,7 +160,7 @@ describe('Kubernetes controller on a real kube-apiserver', { skip }, () => {
     await Promise.all([kube?.stop(), cluster?.stop({ purge: true }), spare?.stop({ purge: true })]);
   });
 
-  test('the generated CRDs install and become Established, with the Ready/Reason/Stream/Age columns', async () => {
+  ktest('the generated CRDs install and become Established, with the Ready/Reason/Stream/Age columns', async () => {
     for (const crd of allCrds()) await admin.upsert(crd as never);
     for (const crd of allCrds()) {
       const name = (crd.metadata as { name: string }).name;
@@ -153,7 +173,7 @@ describe('Kubernetes controller on a real kube-apiserver', { skip }, () => {
     assert.deepEqual(streams!.spec.versions[0].additionalPrinterColumns.map((c) => c.name), ['Ready', 'Reason', 'Stream', 'Age']);
   });
 
-  test('every object the Helm chart renders is accepted by the API server (server-side dry-run), in both RBAC modes', async () => {
+  ktest('every object the Helm chart renders is accepted by the API server (server-side dry-run), in both RBAC modes', async () => {
     for (const set of [[], ['namespaced=true', 'crds.install=false', 'nats.credentials.secret.name=nats-creds', 'nats.tls.enabled=true', 'nats.tls.secretName=nats-tls']]) {
       const objects = helmTemplate(set);
       assert.ok(objects.some((o) => o.kind === 'Deployment'));
@@ -164,13 +184,11 @@ describe('Kubernetes controller on a real kube-apiserver', { skip }, () => {
     }
   });
 
-  test('the controller runs with the chart\'s ServiceAccount token: a Stream CR becomes a stream on NATS, Ready=True Created, with an Event', async () => {
+  ktest('the controller runs with the chart\'s ServiceAccount token: a Stream CR becomes a stream on NATS, Ready=True Created, with an Event', async () => {
     saKubeconfig = await installChartIdentity();
     await startController(saKubeconfig, ['--leader-elect', '--lease-duration', '3s', '--renew-deadline', '2s', '--retry-period', '500ms']);
     await admin.upsert(cr('Stream', 'orders', { name: 'ORDERS', subjects: ['ord.>'], storage: 'file', replicas: 3, maxMsgs: 1000 }));
-    const c = await waitReady('Stream', 'orders', (x) => x.status === 'True', 'Ready').catch((e: Error) => {
-      throw new Error(`${e.message}\ncontroller output:\n${(controllers[0] as ChildProcess & { output: () => string }).output()}`);
-    });
+    const c = await waitReady('Stream', 'orders', (x) => x.status === 'True', 'Ready');
     assert.match(c.reason, /Created|InSync/);
     const info = await js.streamInfo('ORDERS');
     assert.equal(info?.config.num_replicas, 3);
@@ -181,7 +199,7 @@ describe('Kubernetes controller on a real kube-apiserver', { skip }, () => {
     await eventually('a Created event', async () => ((await eventsOf('orders')).some((e) => e.reason === 'Created') ? true : undefined));
   });
 
-  test('an update of the CR updates the stream in place; the live summary is in the status', async () => {
+  ktest('an update of the CR updates the stream in place; the live summary is in the status', async () => {
     await publish('ord.new', 5);
     await admin.mergePatch(cr('Stream', 'orders', { maxMsgs: 2000 }));
     await waitReady('Stream', 'orders', (x) => x.status === 'True', 'Ready after the update');
@@ -192,7 +210,7 @@ describe('Kubernetes controller on a real kube-apiserver', { skip }, () => {
     });
   });
 
-  test('an invalid spec is Ready=False InvalidManifest naming the field, and nothing is created', async () => {
+  ktest('an invalid spec is Ready=False InvalidManifest naming the field, and nothing is created', async () => {
     await admin.upsert(cr('Stream', 'broken', { name: 'BROKEN', subjects: ['broken.>'], maxAge: '10 parsecs' }));
     const c = await waitReady('Stream', 'broken', (x) => x.reason === 'InvalidManifest', 'InvalidManifest');
     assert.equal(c.status, 'False');
@@ -200,7 +218,7 @@ describe('Kubernetes controller on a real kube-apiserver', { skip }, () => {
     assert.ok(await streamGone('BROKEN'));
   });
 
-  test('an immutable change is refused with the plan in the status; the stream keeps its storage and data', async () => {
+  ktest('an immutable change is refused with the plan in the status; the stream keeps its storage and data', async () => {
     await admin.mergePatch(cr('Stream', 'orders', { storage: 'memory' }));
     const c = await waitReady('Stream', 'orders', (x) => x.reason === 'ImmutableFieldChanged', 'ImmutableFieldChanged');
     assert.equal(c.status, 'False');
@@ -212,7 +230,7 @@ describe('Kubernetes controller on a real kube-apiserver', { skip }, () => {
     await waitReady('Stream', 'orders', (x) => x.status === 'True', 'Ready again');
   });
 
-  test('a consumer deleted on the server by hand comes back', async () => {
+  ktest('a consumer deleted on the server by hand comes back', async () => {
     await admin.upsert(cr('Consumer', 'shipper', { streamName: 'ORDERS', durableName: 'shipper', ackPolicy: 'explicit', filterSubject: 'ord.new' }));
     await waitReady('Consumer', 'shipper', (x) => x.status === 'True', 'Ready');
     assert.ok(await js.consumerInfo('ORDERS', 'shipper'));
@@ -220,7 +238,7 @@ describe('Kubernetes controller on a real kube-apiserver', { skip }, () => {
     await eventually('the consumer recreated', async () => ((await js.consumerInfo('ORDERS', 'shipper')) ? true : undefined), 30_000);
   });
 
-  test('an existing stream not created by jetkeeper is NotOwned until the CR opts into adoption', async () => {
+  ktest('an existing stream not created by jetkeeper is NotOwned until the CR opts into adoption', async () => {
     await js.createStream({ name: 'LEGACY', subjects: ['legacy.>'], storage: 'file', num_replicas: 1 });
     await admin.upsert(cr('Stream', 'legacy', { name: 'LEGACY', subjects: ['legacy.>'], storage: 'file', maxMsgs: 10 }));
     const c = await waitReady('Stream', 'legacy', (x) => x.reason === 'NotOwned', 'NotOwned');
@@ -230,7 +248,7 @@ describe('Kubernetes controller on a real kube-apiserver', { skip }, () => {
     await eventually('adopted', async () => ((await js.streamInfo('LEGACY'))?.config.max_msgs === 10 ? true : undefined));
   });
 
-  test('deleting a CR deletes its stream (finalizer); preventDelete and deletion-policy orphan keep the stream and its data', async () => {
+  ktest('deleting a CR deletes its stream (finalizer); preventDelete and deletion-policy orphan keep the stream and its data', async () => {
     await admin.upsert(cr('Stream', 'temp', { name: 'TEMP', subjects: ['temp.>'], storage: 'file' }));
     await admin.upsert(cr('Stream', 'keep', { name: 'KEEP', subjects: ['keep.>'], storage: 'file', preventDelete: true }));
     await admin.upsert(cr('Stream', 'orphan', { name: 'ORPHAN', subjects: ['orphan.>'], storage: 'file' }, { 'jetkeeper.io/deletion-policy': 'orphan' }));
@@ -244,7 +262,7 @@ describe('Kubernetes controller on a real kube-apiserver', { skip }, () => {
     assert.equal((await js.streamInfo('ORPHAN'))?.state.messages, 4);
   });
 
-  test('a renamed spec.name never deletes the old stream', async () => {
+  ktest('a renamed spec.name never deletes the old stream', async () => {
     await admin.upsert(cr('Stream', 'renamed', { name: 'OLDNAME', subjects: ['rename.>'], storage: 'file' }));
     await waitReady('Stream', 'renamed', (x) => x.status === 'True', 'Ready');
     await admin.mergePatch(cr('Stream', 'renamed', { name: 'NEWNAME', subjects: ['rename2.>'] }));
@@ -254,7 +272,7 @@ describe('Kubernetes controller on a real kube-apiserver', { skip }, () => {
     await eventually('an event about the rename', async () => ((await eventsOf('renamed')).some((e) => /OLDNAME/.test(e.message)) ? true : undefined));
   });
 
-  test('NATS down: ConnectionFailed, then recovery; a CR whose NATS is gone is not stuck in Terminating', async () => {
+  ktest('NATS down: ConnectionFailed, then recovery; a CR whose NATS is gone is not stuck in Terminating', async () => {
     await admin.upsert(cr('Stream', 'remote', { name: 'REMOTE', subjects: ['remote.>'], storage: 'file', servers: spare!.urls }));
     await waitReady('Stream', 'remote', (x) => x.status === 'True', 'Ready on the spare server');
     await spare!.killServer(spare!.servers[0].name);
@@ -267,7 +285,7 @@ describe('Kubernetes controller on a real kube-apiserver', { skip }, () => {
     await eventually('an Orphaned event', async () => ((await eventsOf('remote')).some((e) => e.reason === 'Orphaned') ? true : undefined));
   });
 
-  test('NACK\'s example manifests and the seed\'s are accepted unchanged and become Ready', async () => {
+  ktest('NACK\'s example manifests and the seed\'s are accepted unchanged and become Ready', async () => {
     const docs = ['test/fixtures/nack/examples.yaml', 'test/fixtures/orders-jetstream.yaml']
       .flatMap((f) => parseAllDocuments(readFileSync(`${root}${f}`, 'utf8')).map((d) => d.toJS() as CustomResource))
       .filter((d) => d?.kind);
@@ -284,7 +302,7 @@ describe('Kubernetes controller on a real kube-apiserver', { skip }, () => {
     assert.ok(await js.consumerInfo('mystream', 'my-pull-consumer'));
   });
 
-  test('with NACK\'s status schema (observedGeneration and conditions only) the Ready condition alone carries the state', async () => {
+  ktest('with NACK\'s status schema (observedGeneration and conditions only) the Ready condition alone carries the state', async () => {
     const crd = allCrds().find((c) => (c.metadata as { name: string }).name === 'streams.jetstream.nats.io')!;
     const v = (crd.spec as { versions: { schema: { openAPIV3Schema: { properties: Record<string, unknown> } }; additionalPrinterColumns?: unknown }[] }).versions[0];
     v.schema.openAPIV3Schema.properties.status = {
@@ -305,11 +323,14 @@ describe('Kubernetes controller on a real kube-apiserver', { skip }, () => {
     for (const original of allCrds()) await admin.upsert(original as never);
   });
 
-  test('two controller processes: one leader; when it is killed the other takes over within seconds', async () => {
+  ktest('two controller processes: one leader; when it is killed the other takes over within seconds', async () => {
     const second = await startController(saKubeconfig, ['--leader-elect', '--lease-duration', '3s', '--renew-deadline', '2s', '--retry-period', '500ms']);
     const lease = await admin.read<{ spec: { holderIdentity: string } }>('coordination.k8s.io/v1', 'Lease', 'jetkeeper-controller', SYSTEM);
     const first = controllers[0];
     assert.ok(lease?.spec.holderIdentity, 'a holder');
+    // the first controller has led since the start of the file: it must still be renewing, not have exited
+    assert.equal(first.exitCode, null, `the first leader is still running\n${controllerOutput()}`);
+    assert.equal(first.signalCode, null);
     await stopProcess(first, 'SIGKILL');
     await admin.upsert(cr('Stream', 'after-failover', { name: 'FAILOVER', subjects: ['failover.>'], storage: 'file' }));
     await waitReady('Stream', 'after-failover', (x) => x.status === 'True', 'Ready from the new leader', 30_000);

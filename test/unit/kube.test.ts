@@ -6,6 +6,9 @@ import { structural } from '../../src/kube/crds.js';
 import { policyOf, validateObject } from '../../src/controller/sources/kubernetes.js';
 import { crStatus, statusChanged, summaryText } from '../../src/controller/sources/kubernetes-status.js';
 import type { JkError } from '../../src/errors.js';
+import { micro } from '../../src/controller/leader.js';
+import { sameItem } from '../../src/controller/controller.js';
+import type { SourceItem } from '../../src/controller/source.js';
 
 const obj = (spec: Record<string, unknown>, annotations?: Record<string, string>): CustomResource => ({
   apiVersion: 'jetstream.nats.io/v1beta2', kind: 'Stream', metadata: { name: 'orders', namespace: 'shop', generation: 3, annotations }, spec,
@@ -63,4 +66,27 @@ test('lastTransitionTime stays while ready does not change; an equal status is n
 test('JSON Schema becomes structural OpenAPI: anyOf of one type collapses, const becomes enum, additionalProperties false goes', () => {
   const s = structural({ type: 'object', additionalProperties: false, properties: { a: { anyOf: [{ type: 'string', const: '' }, { type: 'string' }] }, k: { const: 'x' }, m: { type: 'object', propertyNames: { pattern: 'x' }, additionalProperties: { type: 'string' } } } });
   assert.deepEqual(s, { type: 'object', properties: { a: { type: 'string' }, k: { enum: ['x'], type: 'string' }, m: { type: 'object', additionalProperties: { type: 'string' } } } });
+});
+
+test('Lease times read back as the API server\'s strings or as Dates are written with six fractional digits', () => {
+  const fromString = micro('2026-12-02T03:13:37.123456Z');
+  assert.equal(JSON.stringify({ t: fromString }), '{"t":"2026-12-02T03:13:37.123000Z"}');
+  assert.equal(JSON.stringify({ t: micro(new Date(Date.UTC(2026, 11, 2, 3, 13, 37, 5))) }), '{"t":"2026-12-02T03:13:37.005000Z"}');
+  assert.equal(micro(undefined), undefined);
+  assert.equal(micro('not a time'), undefined);
+});
+
+test('a CR offered again unchanged (its finalizer write echoed by the watch) is the same item; a new generation, policy or connection is not', () => {
+  const cr = obj({ name: 'ORDERS', subjects: ['ord.>'] });
+  const { resource } = validateObject(cr, 'streams');
+  const errors: JkError[] = [];
+  const item = (gen: number, annotations?: Record<string, string>, servers = ['nats://a:4222']): SourceItem => ({
+    key: 'shop/streams/orders', generation: gen, resource, policy: policyOf(obj({}, annotations), errors), origin: 'shop/streams/orders',
+    connection: { poolKey: 'shop/acct', settings: { servers } as never },
+  });
+  assert.equal(sameItem(item(3), item(3)), true);
+  assert.equal(sameItem(undefined, item(3)), false);
+  assert.equal(sameItem(item(3), item(4)), false);
+  assert.equal(sameItem(item(3), item(3, { 'jetkeeper.io/adopt': 'true' })), false);
+  assert.equal(sameItem(item(3), item(3, undefined, ['nats://b:4222'])), false);
 });
