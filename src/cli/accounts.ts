@@ -6,23 +6,12 @@ import type { Command } from 'commander';
 import { securityJsonSchema, securityKindNames, accountJwtFiles, applyAccounts, formatIssueResult, formatPushReport, formatSecurityPlan, planAccounts, pushAccounts, ROLES, systemCreds } from '../accounts/index.js';
 import { JkError } from '../errors.js';
 import { loadManifests } from '../manifests/load.js';
-import { action, emit, globalOptions, resolveSettings, stateHome, type GlobalOptions } from './common.js';
+import { action, emit, globalOptions, resolveSettings, stateHome, type GlobalOptions, readStdin } from './common.js';
 import { join } from 'node:path';
 
 interface AccountsFlags { file?: string[]; keys?: string; url?: string; ca?: string; account?: string[]; wait?: string }
 
 const collect = (v: string, prev: string[] = []) => [...prev, v];
-
-async function readStdin(maxBytes: number): Promise<string> {
-  const chunks: Buffer[] = [];
-  let size = 0;
-  for await (const c of process.stdin) {
-    chunks.push(c as Buffer);
-    size += (c as Buffer).length;
-    if (size > maxBytes) break;
-  }
-  return Buffer.concat(chunks).toString('utf8');
-}
 
 async function docs(opts: AccountsFlags) {
   if (!opts.file?.length) throw new JkError('JK1010', { message: 'no manifests given', fix: 'pass -f FILE|DIR (repeatable) holding the Operator, NatsAccounts and NatsUsers' });

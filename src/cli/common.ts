@@ -143,7 +143,7 @@ export async function withAdmin<T>(o: GlobalOptions, fn: (admin: JetStreamAdmin)
 }
 
 /** Reads stdin, stopping once more than `maxBytes` arrived (the loader refuses that much anyway). */
-async function readStdin(maxBytes: number): Promise<string> {
+export async function readStdin(maxBytes: number): Promise<string> {
   const chunks: Buffer[] = [];
   let size = 0;
   for await (const c of process.stdin) {

@@ -5,7 +5,7 @@ import { stringify } from 'yaml';
 import { JkError, JkErrors } from '../errors.js';
 import { formatJson, formatSarif, formatText, lintDocuments, lintExitCode, parseLintConfig, RULES, DEFAULT_CONFIG, type LintConfig } from '../lint/index.js';
 import { loadManifests } from '../manifests/load.js';
-import { action } from './common.js';
+import { action, readStdin } from './common.js';
 import { intFlag } from './flags.js';
 
 type Format = 'text' | 'json' | 'yaml' | 'sarif';
@@ -38,17 +38,6 @@ function readConfig(path: string | undefined): LintConfig {
     throw new JkError('JK1201', { message: `cannot read the lint configuration ${file}: ${(e as NodeJS.ErrnoException).code ?? String(e)}`, fix: 'check the path passed with --config' });
   }
   return parseLintConfig(text, file, RULES.map((r) => r.id));
-}
-
-async function readStdin(maxBytes: number): Promise<string> {
-  const chunks: Buffer[] = [];
-  let size = 0;
-  for await (const c of process.stdin) {
-    chunks.push(c as Buffer);
-    size += (c as Buffer).length;
-    if (size > maxBytes) break;
-  }
-  return Buffer.concat(chunks).toString('utf8');
 }
 
 export function lintCommand(program: Command): void {

@@ -8,22 +8,11 @@ import { POLICY_API_VERSION, POLICY_KIND, validateBackupPolicies } from '../back
 import { JkError, JkErrors } from '../errors.js';
 import { loadManifests, type ManifestDocument } from '../manifests/load.js';
 import { validateDocuments, type ValidationResult } from '../manifests/validate.js';
-import { action, emit, globalOptions } from './common.js';
+import { action, emit, globalOptions, readStdin } from './common.js';
 
 interface Listed { kind: string; name: string; key: string; file?: string; line?: number }
 
 const isPolicy = (d: ManifestDocument) => d.data.apiVersion === POLICY_API_VERSION && d.data.kind === POLICY_KIND;
-
-async function readStdin(maxBytes: number): Promise<string> {
-  const chunks: Buffer[] = [];
-  let size = 0;
-  for await (const c of process.stdin) {
-    chunks.push(c as Buffer);
-    size += (c as Buffer).length;
-    if (size > maxBytes) break;
-  }
-  return Buffer.concat(chunks).toString('utf8');
-}
 
 /** No resource in the input is an error, never an empty run (as for plan and apply). */
 function nothingDeclared(files: readonly string[], r: ValidationResult): JkError {

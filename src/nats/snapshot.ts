@@ -248,7 +248,7 @@ async function replayInto(admin: JetStreamAdmin, range: { stream: string; lastSe
     out.lastSeq = m.seq;
     out.subjects[m.subject] = (out.subjects[m.subject] ?? 0) + 1;
     return m.seq >= range.lastSeq;
-  }, range.idleMs);
+  }, range.idleMs, true);
 }
 
 export interface ReplayedMessage {
@@ -265,14 +265,27 @@ export interface ReplayedMessage {
  * left. Uses a consumer of its own (no acks, in memory, one replica), deleted right after: a replay
  * must not leave a consumer behind that a later snapshot would carry.
  */
-export async function replayStream(admin: JetStreamAdmin, stream: string, onMsg: (m: ReplayedMessage) => boolean | void, idleMs = 10_000): Promise<void> {
+/**
+ * Whether the replay consumer sees messages. Right after a restore its replica may not hold them
+ * yet: when messages are expected, asks again for up to `waitMs`.
+ */
+async function hasPending(info: () => Promise<{ num_pending: number }>, waitMs: number): Promise<boolean> {
+  const until = Date.now() + waitMs;
+  for (;;) {
+    if ((await info()).num_pending > 0) return true;
+    if (Date.now() >= until) return false;
+    await new Promise((r) => setTimeout(r, 250));
+  }
+}
+
+export async function replayStream(admin: JetStreamAdmin, stream: string, onMsg: (m: ReplayedMessage) => boolean | void, idleMs = 10_000, expectMessages = false): Promise<void> {
   const name = `jkreplay_${randomBytes(6).toString('hex')}`;
   await admin.jsm.consumers.add(stream, { name, ack_policy: AckPolicy.None, deliver_policy: DeliverPolicy.All, mem_storage: true, num_replicas: 1, inactive_threshold: 60_000_000_000 })
     .catch((e: unknown) => { throw decodeNatsError(e, `Stream/${stream}`, admin.settings); });
   try {
     const js = jetstream(admin.nc, { domain: admin.settings.jsDomain, timeout: admin.settings.timeoutMs ?? 10_000 });
     const c = await js.consumers.get(stream, name);
-    if ((await c.info(true)).num_pending === 0) return;
+    if (!(await hasPending(() => c.info(true), expectMessages ? idleMs : 0))) return;
     const messages = await c.consume({ max_messages: 1024, idle_heartbeat: Math.min(idleMs, 5_000) });
     try {
       for await (const m of messages) {

@@ -96,6 +96,12 @@ function sameConsumers(got: Seen['consumers'], want: Seen['consumers']): void {
 
 interface Seen { state: { messages: number; first_seq: number; last_seq: number; bytes: number }; consumers: { name: string; delivered: number; ackFloor: number; numAckPending: number }[]; digest: string }
 
+/** The deletes have settled: no server lists the streams any more (a restore of the same names right away can race them). */
+async function goneEverywhere(streams: readonly string[]): Promise<void> {
+  await eventually('streams deleted', async () => ((await Promise.all(streams.map((n) => admin.streamInfo(n)))).every((i) => !i) ? true : undefined), 20_000);
+  await new Promise((r) => setTimeout(r, 1000));
+}
+
 async function seen(stream: string): Promise<Seen> {
   const info = (await admin.streamInfo(stream))!;
   const consumers = (await consumerPositions(admin, stream)).map(({ name, delivered, ackFloor, numAckPending }) => ({ name, delivered, ackFloor, numAckPending }));
@@ -311,6 +317,7 @@ describe('account backups', () => {
     await expectJk('JK7006', restoreAccount(admin, d));
     const want = await seen('ORDERS');
     for (const s of ['KV_config', 'OBJ_files', 'ORDERS']) await admin.deleteStream(s);
+    await goneEverywhere(['KV_config', 'OBJ_files', 'ORDERS']);
     const n = nats('account', 'restore', d);
     assert.equal(n.status, 0, n.out);
     assert.deepEqual((await seen('ORDERS')).state, want.state);
