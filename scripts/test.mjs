@@ -1,18 +1,14 @@
 #!/usr/bin/env node
 // The test command (`npm test`): builds, lints (a lint error fails the run), installs the pinned nats-server / nats CLI if needed,
-// then, while the pinned kube-apiserver, etcd, helm and promtool build at low priority (scripts/install-tools.mjs, cached by version),
-// runs the integration tests against the newest pinned nats-server and again against Debian's nats-server 2.9.10 (the oldest supported);
-// then the unit tests and test/system/ (Kubernetes, controller, metrics, backups, accounts: newest server only).
+// then runs two lanes at once. One: the integration tests against the newest pinned nats-server, the system tests that need no
+// extra tools, and the integration tests again against Debian's nats-server 2.9.10 (the oldest supported). Two: once the pinned
+// kube-apiserver, etcd, helm and promtool are built (at low priority, scripts/install-tools.mjs, cached by version), the unit
+// tests and the system tests that need them. test/system/ runs against the newest server only.
 import { spawn, spawnSync } from 'node:child_process';
-import { existsSync, openSync, readFileSync } from 'node:fs';
+import { existsSync, openSync, readdirSync, readFileSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
 
-const run = (cmd, args, env = {}) => {
-  const r = spawnSync(cmd, args, { stdio: ['ignore', 'pipe', 'inherit'], env: { ...process.env, ...env }, encoding: 'utf8', maxBuffer: 1 << 28 });
-  process.stdout.write(r.stdout ?? '');
-  return r;
-};
 const must = (cmd, args) => {
   const r = spawnSync(cmd, args, { stdio: 'inherit' });
   if (r.status !== 0) process.exit(r.status ?? 1);
@@ -36,25 +32,47 @@ const cache = process.env.JETKEEPER_CACHE || join(homedir(), '.cache', 'jetkeepe
 const count = (out, what) => [...out.matchAll(new RegExp(`^# ${what} (\\d+)$`, 'gm'))].reduce((n, m) => n + Number(m[1]), 0);
 
 let passed = 0, failed = 0, skipped = 0, ok = true;
-const suite = (label, dirs, env) => {
-  console.log(`\n=== ${label} ===`);
-  const r = run(process.execPath, ['--test', '--test-concurrency=1', '--test-reporter=tap', ...dirs], env);
-  passed += count(r.stdout, 'pass');
-  failed += count(r.stdout, 'fail');
-  skipped += count(r.stdout, 'skipped');
-  if (r.status !== 0) ok = false;
-};
+/** One `node --test` run; its output is printed whole when it ends, so two lanes do not interleave. */
+const suite = (label, paths, env) => new Promise((resolve) => {
+  const started = Date.now();
+  const child = spawn(process.execPath, ['--test', '--test-concurrency=1', '--test-reporter=tap', ...paths], { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, ...env } });
+  let out = '';
+  let err = '';
+  child.stdout.on('data', (d) => { out += d; });
+  child.stderr.on('data', (d) => { err += d; });
+  child.on('exit', (code) => {
+    process.stdout.write(`\n=== ${label} (${Math.round((Date.now() - started) / 1000)} s) ===\n${out}`);
+    process.stderr.write(err);
+    passed += count(out, 'pass');
+    failed += count(out, 'fail');
+    skipped += count(out, 'skipped');
+    if (code !== 0) ok = false;
+    resolve();
+  });
+});
 
-suite('integration tests, nats-server from the cache (newest pinned)', ['dist/test/integration/'], {});
+// Tests that need the tools of scripts/install-tools.mjs; everything else runs while they build.
+const NEED_TOOLS = new Set(['kube.test.js', 'metrics.test.js']);
+const systemTests = readdirSync('dist/test/system').filter((f) => f.endsWith('.test.js'));
+const system = (needTools) => systemTests.filter((f) => NEED_TOOLS.has(f) === needTools).map((f) => join('dist/test/system', f));
 const debian = join(cache, 'debian', 'nats-server');
-if (existsSync(debian)) suite("integration tests against Debian's nats-server (oldest supported)", ['dist/test/integration/'], { JETKEEPER_TEST_NATS_SERVER: debian });
-else console.log(`\n(no ${debian}: the oldest-server run is skipped)`);
 
-const toolsCode = await tools;
-console.log(`\n=== kube-apiserver, etcd, helm, promtool (scripts/install-tools.mjs, exit ${toolsCode}) ===`);
-process.stdout.write(readFileSync(toolsLog, 'utf8').split('\n').filter((l) => !l.startsWith('go: downloading')).join('\n'));
-if (toolsCode !== 0) ok = false;
-suite('unit and system tests, nats-server from the cache (newest pinned)', ['dist/test/unit/', 'dist/test/system/'], {});
+// Two lanes at once (most of a test's time is servers starting and timers, not CPU).
+const withoutTools = (async () => {
+  await suite('integration tests, nats-server from the cache (newest pinned)', ['dist/test/integration/'], {});
+  await suite('system tests that need no extra tools (newest pinned nats-server)', system(false), {});
+  if (existsSync(debian)) await suite("integration tests against Debian's nats-server (oldest supported)", ['dist/test/integration/'], { JETKEEPER_TEST_NATS_SERVER: debian });
+  else console.log(`\n(no ${debian}: the oldest-server run is skipped)`);
+})();
+const withTools = (async () => {
+  const toolsCode = await tools;
+  console.log(`\n=== kube-apiserver, etcd, helm, promtool (scripts/install-tools.mjs, exit ${toolsCode}) ===`);
+  process.stdout.write(readFileSync(toolsLog, 'utf8').split('\n').filter((l) => !l.startsWith('go: downloading')).join('\n'));
+  if (toolsCode !== 0) ok = false;
+  await suite('unit tests', ['dist/test/unit/'], {});
+  await suite('system tests on kube-apiserver and promtool (newest pinned nats-server)', system(true), {});
+})();
+await Promise.all([withoutTools, withTools]);
 
 console.log(`\n${passed} passed, ${failed} failed, ${skipped} skipped`);
 process.exit(ok && failed === 0 ? 0 : 1);
