@@ -182,9 +182,11 @@ describe('stream backup and restore on a 3-node cluster', () => {
     const r = nats('stream', 'restore', dir(), '--no-progress');
     assert.equal(r.status, 0, r.out);
     // the stream leader recreates the consumers after the restore answered
+    // (while it does, a listing can name one consumer twice: wait for the names, not only the count)
+    const names = (s: Seen) => [...new Set(s.consumers.map((c) => c.name))].sort().join(',');
     const after = await eventually('consumers restored', async () => {
       const s = await seen('ORDERS');
-      return s.consumers.length === before.consumers.length ? s : undefined;
+      return names(s) === names(before) && s.consumers.length === before.consumers.length ? s : undefined;
     }, 20_000);
     assert.deepEqual(after.state, before.state);
     sameConsumers(after.consumers, before.consumers);
