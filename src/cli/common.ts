@@ -167,7 +167,7 @@ export async function loadAndValidate(files: readonly string[], options: Validat
 }
 
 /** No resource in the input is an error, never an empty run (an empty run with prune would delete everything). */
-function nothingDeclared(files: readonly string[], r: ValidationResult): JkError {
+export function nothingDeclared(files: readonly string[], r: ValidationResult): JkError {
   if (r.skipped.length) {
     return new JkError('JK1010', {
       message: `no jetstream.nats.io resources in ${files.join(', ')}: all ${r.skipped.length} document(s) were skipped (${[...new Set(r.skipped.map((x) => x.apiVersion))].slice(0, 3).join(', ')})`,

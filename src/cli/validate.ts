@@ -8,22 +8,11 @@ import { POLICY_API_VERSION, POLICY_KIND, validateBackupPolicies } from '../back
 import { JkError, JkErrors } from '../errors.js';
 import { loadManifests, type ManifestDocument } from '../manifests/load.js';
 import { validateDocuments, type ValidationResult } from '../manifests/validate.js';
-import { action, emit, globalOptions, readStdin } from './common.js';
+import { action, emit, globalOptions, nothingDeclared, readStdin } from './common.js';
 
 interface Listed { kind: string; name: string; key: string; file?: string; line?: number }
 
 const isPolicy = (d: ManifestDocument) => d.data.apiVersion === POLICY_API_VERSION && d.data.kind === POLICY_KIND;
-
-/** No resource in the input is an error, never an empty run (as for plan and apply). */
-function nothingDeclared(files: readonly string[], r: ValidationResult): JkError {
-  if (r.skipped.length) {
-    return new JkError('JK1010', {
-      message: `no jetstream.nats.io resources in ${files.join(', ')}: all ${r.skipped.length} document(s) were skipped (${[...new Set(r.skipped.map((x) => x.apiVersion))].slice(0, 3).join(', ')})`,
-      fix: 'check the apiVersion of the documents (jetstream.nats.io/v1beta2) and the path given with -f',
-    });
-  }
-  return new JkError('JK1010', { message: `no manifests found in ${files.join(', ')}`, fix: 'pass files or directories holding jetstream.nats.io manifests with -f, or - for stdin' });
-}
 
 /** Validates both kinds of documents; every error of the run at once. */
 function validateAll(files: readonly string[], docs: readonly ManifestDocument[]): { r: ValidationResult; policies: Listed[] } {
