@@ -44,6 +44,8 @@ export const backupPolicySpec = z.strictObject({
   maxVerifiedAge: z.string().optional(),
   /** include consumer state */
   consumers: z.boolean().default(true),
+  /** true: no run is scheduled (the policy and its backups stay) */
+  suspend: z.boolean().default(false),
 });
 
 export const backupPolicySchema = z.strictObject({
@@ -94,6 +96,16 @@ export function nextRun(policy: BackupPolicy, now: Date): Date {
   return CronExpressionParser.parse(policy.spec.schedule, { currentDate: now, tz: policy.spec.timeZone ?? 'UTC' }).next().toDate();
 }
 
+/** The last scheduled time at or before `now`. */
+export function previousRun(policy: BackupPolicy, now: Date): Date {
+  return CronExpressionParser.parse(policy.spec.schedule, { currentDate: now, tz: policy.spec.timeZone ?? 'UTC' }).prev().toDate();
+}
+
+/** The policy's name in metrics and logs: `namespace/name` when it has a namespace. */
+export function policyLabel(policy: BackupPolicy): string {
+  return policy.metadata.namespace ? `${policy.metadata.namespace}/${policy.metadata.name}` : policy.metadata.name;
+}
+
 export interface PolicyStreamResult {
   stream: string;
   ok: boolean;
@@ -117,11 +129,16 @@ export interface PolicyRunResult {
 export interface PolicyDeps {
   admin: JetStreamAdmin;
   now?: () => Date;
+  /** aborts the snapshot in flight (the controller stopping); what it wrote is removed */
+  signal?: AbortSignal;
 }
 
-async function targets(p: BackupPolicy, admin: JetStreamAdmin): Promise<string[]> {
+/** The stream names the policy covers (with `all`, every stream of the account). */
+export async function targets(p: BackupPolicy, admin: JetStreamAdmin): Promise<string[]> {
   const named = [...p.spec.streams, ...p.spec.keyValues.map((b) => `KV_${b}`), ...p.spec.objectStores.map((b) => `OBJ_${b}`)];
-  return [...new Set(p.spec.all ? [...(await streamNames(admin)), ...named] : named)];
+  // `all` never takes the scratch copies a verification restores into
+  const every = p.spec.all ? (await streamNames(admin)).filter((n) => !n.startsWith('JKVERIFY_')) : [];
+  return [...new Set([...every, ...named])];
 }
 
 /** A directory name that sorts by time: 2026-12-02T01-30-00Z. */
@@ -141,7 +158,7 @@ function prune(dir: string, keep: number): string[] {
 async function runOne(p: BackupPolicy, stream: string, deps: PolicyDeps, now: Date): Promise<PolicyStreamResult> {
   const dir = join(p.spec.destination, stream, stamp(now));
   try {
-    const b: BackupSummary = await backupStream(deps.admin, stream, dir, { noConsumers: !p.spec.consumers });
+    const b: BackupSummary = await backupStream(deps.admin, stream, dir, { noConsumers: !p.spec.consumers, signal: deps.signal });
     const verified = p.spec.verify ? (await verifyBackup(deps.admin, dir)).ok : undefined;
     if (verified === false) throw new JkError('JK7010', { message: `the backup in ${dir} did not verify`, resource: `Stream/${stream}`, fix: `see \`jetkeeper backup info ${dir}\`` });
     return { stream, ok: true, dir, bytes: b.bytes, durationMs: b.durationMs, verified, pruned: prune(join(p.spec.destination, stream), p.spec.retention) };
@@ -149,7 +166,10 @@ async function runOne(p: BackupPolicy, stream: string, deps: PolicyDeps, now: Da
     // `all` takes every stream: a memory stream cannot be snapshotted and is left out, not a failure
     if (p.spec.all && e instanceof JkError && e.code === 'JK7003') return { stream, ok: true, error: { code: e.code, message: e.message }, pruned: [] };
     const err = e instanceof JkError ? { code: e.code, message: e.message } : { code: 'JK9001', message: String((e as Error)?.message ?? e) };
-    return { stream, ok: false, dir, error: err, pruned: [] };
+    // a backup that never completed is no backup: only a finished one (with its record) is kept, as evidence when its verification failed
+    const kept = existsSync(join(dir, SIDECAR_FILE));
+    if (!kept) rmSync(dir, { recursive: true, force: true });
+    return { stream, ok: false, ...(kept ? { dir } : {}), error: err, pruned: [] };
   }
 }
 
@@ -158,6 +178,9 @@ export async function runBackupPolicy(policy: BackupPolicy, deps: PolicyDeps): P
   const now = deps.now ?? (() => new Date());
   const started = now();
   const streams: PolicyStreamResult[] = [];
-  for (const stream of await targets(policy, deps.admin)) streams.push(await runOne(policy, stream, deps, started));
-  return { policy: policy.metadata.name, startedAt: started.toISOString(), finishedAt: now().toISOString(), ok: streams.every((s) => s.ok), streams };
+  for (const stream of await targets(policy, deps.admin)) {
+    if (deps.signal?.aborted) break;
+    streams.push(await runOne(policy, stream, deps, started));
+  }
+  return { policy: policyLabel(policy), startedAt: started.toISOString(), finishedAt: now().toISOString(), ok: streams.every((s) => s.ok), streams };
 }

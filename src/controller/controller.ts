@@ -9,13 +9,14 @@ import { redactUrls, type Logger } from '../log.js';
 import type { Resource } from '../manifests/validate.js';
 import { settingsKey } from '../nats/overlay.js';
 import type { ConnectionSettings } from '../nats/settings.js';
+import { BackupScheduler } from './backups.js';
 import { createControllerMetrics, type ControllerMetrics } from './http.js';
 import { planAll, poolKeyOf, resourceFor, runPass, type PassEnv } from './pass.js';
 import { ConnectionPool, type Connect } from './pool.js';
 import { SYSTEM_CLOCK, WorkQueue, type Clock, type WorkResult } from './queue.js';
 import type { Decision, DriftMode } from './reasons.js';
 import { removeAssets, type PendingRemoval, type RemovalStep } from './removal.js';
-import type { ControllerSource, EventReason, EventType, ItemStatus, RemoveOptions, SourceItem, SourceSink } from './source.js';
+import type { BackupPolicyStatus, ControllerSource, EventReason, EventType, ItemStatus, RemoveOptions, SourceItem, SourceSink } from './source.js';
 
 export interface ControllerOptions {
   source: ControllerSource;
@@ -65,6 +66,8 @@ export interface ControllerSnapshot {
   readOnly: boolean;
   items: { key: string; origin?: string; kind?: string; name?: string; generation: number; status?: ItemStatus }[];
   removals: { key: string; state: 'pending' | 'refused'; message: string }[];
+  /** scheduled backups (BackupPolicy) */
+  backupPolicies: { key: string; origin?: string; name?: string; generation: number; status: BackupPolicyStatus }[];
 }
 
 const SUCCESS = new Set(['Created', 'Updated', 'InSync', 'DriftRepaired', 'UpdatePrevented', 'NoQuorum']);
@@ -82,6 +85,7 @@ export function sameItem(a: SourceItem | undefined, b: SourceItem): boolean {
 
 export class Controller {
   readonly metrics: ControllerMetrics;
+  readonly backups: BackupScheduler;
   private readonly items = new Map<string, SourceItem>();
   private readonly lastGood = new Map<string, Resource>();
   private readonly statuses = new Map<string, ItemStatus>();
@@ -107,6 +111,10 @@ export class Controller {
       workers: o.workers, batch: o.batch, clock: this.clock, random: o.random, baseMs: o.backoff?.baseMs, maxMs: o.backoff?.maxMs,
     });
     this.metrics = createControllerMetrics(() => this.queue.depth());
+    this.backups = new BackupScheduler({
+      connect: this.pool.connect, drop: (s) => this.pool.drop(s), connection: o.connection, clock: this.clock, registry: this.metrics.registry, readOnly: !!o.readOnly, log: o.log,
+      report: (key, status) => void Promise.resolve().then(() => o.source.reportBackupPolicy?.(key, status)).catch((e: unknown) => o.log?.warn({ policy: key }, `status report failed: ${String(e)}`)),
+    });
     this.env = {
       owner: o.owner, drift: o.drift ?? 'repair', readOnly: !!o.readOnly, connection: o.connection, pool: this.pool, concurrency: o.concurrency ?? Math.max(2, Math.floor(16 / (o.workers ?? 4))), pruneMax: o.pruneMax,
       accounts: (poolKey) => this.accountsIn(poolKey),
@@ -118,12 +126,16 @@ export class Controller {
 
   /** The sink the source feeds. */
   sink(): SourceSink {
-    return { upsert: (i) => this.upsert(i), remove: (k, opts) => this.remove(k, opts), synced: () => this.onSynced() };
+    return {
+      upsert: (i) => this.upsert(i), remove: (k, opts) => this.remove(k, opts), synced: () => this.onSynced(),
+      upsertBackupPolicy: (i) => this.backups.upsert(i), removeBackupPolicy: (k) => this.backups.remove(k),
+    };
   }
 
   /** Starts the source; the first resync runs when the source reports its initial list. */
   async start(): Promise<void> {
     await this.o.source.start(this.sink());
+    this.backups.start();
   }
 
   /** Graceful stop: no new pass starts, the passes in flight finish, connections close. */
@@ -132,6 +144,7 @@ export class Controller {
     this.stopped = true;
     if (this.resyncTimer !== undefined) this.clock.clearTimeout(this.resyncTimer);
     await this.o.source.stop().catch(() => undefined);
+    await this.backups.stop();
     await this.queue.stop();
     await this.resyncing;
     await this.pool.close();
@@ -159,6 +172,7 @@ export class Controller {
         key: i.key, origin: i.origin, kind: i.resource?.kind, name: i.resource?.name, generation: i.generation, status: this.statuses.get(i.key),
       })),
       removals: [...this.removals.values()].map((r) => ({ key: r.key, state: r.state, message: redactUrls(r.message) })),
+      backupPolicies: this.backups.snapshot(),
     };
   }
 

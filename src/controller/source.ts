@@ -8,6 +8,7 @@
  * Compatibility: this file is shared by every source. Changes are additive only (new optional
  * fields, new optional methods).
  */
+import type { BackupPolicy } from '../backup/policy.js';
 import type { JkError } from '../errors.js';
 import type { Resource } from '../manifests/validate.js';
 import type { ConnectionSettings } from '../nats/settings.js';
@@ -109,6 +110,58 @@ export interface SourceSink {
   remove(key: string, options?: RemoveOptions): void;
   /** the initial list is complete: removals before this are not trusted and nothing is pruned */
   synced(): void;
+  /** a BackupPolicy is new or changed (scheduled by the controller) */
+  upsertBackupPolicy?(item: PolicyItem): void;
+  /** a BackupPolicy went away: no more runs (its backups stay on disk) */
+  removeBackupPolicy?(key: string): void;
+}
+
+/** One declared BackupPolicy as the source sees it. */
+export interface PolicyItem {
+  /** stable identity, e.g. `BackupPolicy/nightly` or `ns/backuppolicies/nightly` */
+  key: string;
+  /** the validated policy; absent when it failed validation */
+  policy?: BackupPolicy;
+  errors?: readonly JkError[];
+  generation: number;
+  /** absent: the controller's default connection */
+  connection?: ItemConnection;
+  origin?: string;
+}
+
+/** The reasons of a BackupPolicy status (documented in docs/backup.md). */
+export type BackupPolicyReason = 'Scheduled' | 'Running' | 'Succeeded' | 'Failed' | 'InvalidPolicy' | 'Suspended';
+
+export interface PolicyStreamStatus {
+  stream: string;
+  ok: boolean;
+  /** the backup's directory (absent: skipped, or failed before writing) */
+  dir?: string;
+  bytes?: number;
+  durationSeconds?: number;
+  verified?: boolean;
+  /** `CODE: message` */
+  error?: string;
+}
+
+/** The status of one BackupPolicy: its last run, last success and last verified backup, and the next run. */
+export interface BackupPolicyStatus {
+  /** false: the last run failed, or the policy is invalid */
+  ready: boolean;
+  reason: BackupPolicyReason;
+  message: string;
+  observedGeneration: number;
+  nextRunTime?: string;
+  lastRunTime?: string;
+  lastSuccessTime?: string;
+  /** the last run whose every backup was proven by a restore */
+  lastVerifiedTime?: string;
+  /** of the last successful run */
+  lastSizeBytes?: number;
+  lastDurationSeconds?: number;
+  lastVerified?: boolean;
+  /** per stream, of the last run */
+  streams?: PolicyStreamStatus[];
 }
 
 /** A short summary of the live asset (jetkeeper's own CRDs and GET /status show it). */
@@ -153,6 +206,8 @@ export interface ControllerSource {
   event(key: string, type: EventType, reason: EventReason, message: string): void | Promise<void>;
   /** for /readyz: the source's watch is up */
   ready(): boolean;
+  /** a BackupPolicy's status changed (sources that offer policies) */
+  reportBackupPolicy?(key: string, status: BackupPolicyStatus): void | Promise<void>;
 }
 
 /**

@@ -9,7 +9,7 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { connect, type NatsConnection } from '@nats-io/transport-node';
@@ -35,7 +35,8 @@ const consumerDoc = (stream: string, durable: string) =>
   `apiVersion: ${API}\nkind: Consumer\nmetadata: {name: ${durable}}\nspec: {streamName: ${stream}, durableName: ${durable}, ackPolicy: explicit}\n---\n`;
 
 interface Status { key: string; status?: { ready: boolean; reason: string; message: string; observedGeneration: number } }
-interface Snapshot { ready: boolean; items: Status[]; removals: { key: string; state: string; message: string }[] }
+interface PolicyStatus { ready: boolean; reason: string; message: string; lastSuccessTime?: string; lastVerifiedTime?: string; lastVerified?: boolean; nextRunTime?: string; streams?: { stream: string; ok: boolean; dir?: string; verified?: boolean }[] }
+interface Snapshot { ready: boolean; items: Status[]; removals: { key: string; state: string; message: string }[]; backupPolicies: { key: string; status: PolicyStatus }[] }
 
 class Running {
   url?: string;
@@ -59,6 +60,9 @@ class Running {
   async status(): Promise<Snapshot> {
     const r = await fetch(`${this.url}/status`);
     return (await r.json()) as Snapshot;
+  }
+  async policy(key: string): Promise<PolicyStatus | undefined> {
+    return (await this.status()).backupPolicies.find((p) => p.key === key)?.status;
   }
   async item(key: string): Promise<Status['status']> {
     return (await this.status()).items.find((i) => i.key === key)?.status;
@@ -149,6 +153,51 @@ describe('jetkeeper controller --source dir: on a real 3-node cluster', () => {
       return s && s.observedGeneration === 2 && s.ready ? s : undefined;
     });
     assert.ok(['Updated', 'InSync'].includes(st.reason), st.reason);
+  });
+
+  test('a BackupPolicy file: backups on its schedule, each verified by a restore, retention kept, status and metrics; restart keeps the record', async () => {
+    const dest = join(dir, '..', 'backups');
+    const policyDoc = (extra = '') => `apiVersion: jetstream.jetkeeper.io/v1alpha1\nkind: BackupPolicy\nmetadata: {name: nightly}\nspec: {streams: [ORDERS], schedule: "*/3 * * * * *", retention: 2, destination: ${JSON.stringify(dest)}, maxVerifiedAge: 1h${extra}}\n`;
+    const started = Date.now() / 1000;
+    write('backup.yaml', policyDoc());
+    write('broken-policy.yaml', policyDoc().replace('nightly', 'broken').replace('*/3 * * * * *', 'every night'));
+    const ok = await eventually('two verified runs', async () => {
+      const p = await ctl.policy('BackupPolicy/nightly');
+      return p?.reason === 'Succeeded' && p.lastVerified && p.streams?.[0]?.verified && readdirSync(join(dest, 'ORDERS')).length >= 2 ? p : undefined;
+    }, 60_000);
+    assert.equal(ok.ready, true);
+    assert.ok(Date.parse(ok.nextRunTime!) > Date.now() - 3000, ok.nextRunTime);
+    const bad = await ctl.policy('BackupPolicy/broken');
+    assert.equal(bad?.reason, 'InvalidPolicy');
+    assert.match(bad!.message, /spec\.schedule/);
+    assert.match(bad!.message, /broken-policy\.yaml:\d+/);
+    // the backups are real: the newest restores (as a scratch copy) with every message of ORDERS
+    const newest = join(dest, 'ORDERS', readdirSync(join(dest, 'ORDERS')).sort().at(-1)!);
+    const side = JSON.parse(readFileSync(join(newest, 'jetkeeper-backup.json'), 'utf8')) as { verifications: { ok: boolean }[]; digest?: { messages: number } };
+    assert.ok(side.verifications.some((v) => v.ok));
+    assert.equal(side.digest?.messages, (await jsm.streams.info('ORDERS')).state.messages);
+    await eventually('retention: at most 2 backups kept', async () => (readdirSync(join(dest, 'ORDERS')).length === 2 && (await ctl.policy('BackupPolicy/nightly'))?.reason === 'Succeeded' ? true : undefined), 30_000);
+    const text = await (await fetch(`${ctl.url}/metrics`)).text();
+    const verifiedAt = Number(/^jetkeeper_backup_last_verified_timestamp_seconds\{policy="nightly",stream="ORDERS"\} (\S+)$/m.exec(text)?.[1]);
+    assert.ok(verifiedAt >= started, text);
+    assert.match(text, /^jetkeeper_backup_max_verified_age_seconds\{policy="nightly",stream="ORDERS"\} 3600$/m);
+    assert.match(text, /^jetkeeper_backup_runs_total\{policy="nightly",result="ok"\} [1-9]/m);
+    // suspended: no more runs; a second (read-only) controller starts from what is on disk
+    write('backup.yaml', policyDoc(', suspend: true'));
+    await eventually('Suspended', async () => ((await ctl.policy('BackupPolicy/nightly'))?.reason === 'Suspended' ? true : undefined));
+    const ro = await start(['--read-only']);
+    try {
+      const seeded = await eventually('seeded from disk', async () => (await ro.policy('BackupPolicy/nightly'))?.lastVerifiedTime);
+      assert.ok(Date.parse(seeded) / 1000 >= started);
+      const roText = await (await fetch(`${ro.url}/metrics`)).text();
+      assert.match(roText, /^jetkeeper_backup_last_verified_timestamp_seconds\{policy="nightly",stream="ORDERS"\} \d/m);
+    } finally {
+      await stop(ro);
+    }
+    rmSync(join(dir, 'backup.yaml'));
+    rmSync(join(dir, 'broken-policy.yaml'));
+    await eventually('the policies leave /status', async () => ((await ctl.status()).backupPolicies.length === 0 ? true : undefined));
+    assert.equal(readdirSync(join(dest, 'ORDERS')).length, 2, 'removing a policy keeps its backups');
   });
 
   test('with --monitor, /metrics also carries the JetStream series of `jetkeeper metrics`', async () => {

@@ -16,7 +16,10 @@ import { JkError } from '../../errors.js';
 import { parseManifests, type ManifestDocument } from '../../manifests/load.js';
 import { manifestFiles } from '../../manifests/files.js';
 import { validateDocuments, type Resource } from '../../manifests/validate.js';
-import { DEFAULT_POLICY, type ControllerSource, type EventReason, type EventType, type ItemPolicy, type ItemStatus, type SourceItem, type SourceSink } from '../source.js';
+import { policyItems } from '../backup-items.js';
+import {
+  DEFAULT_POLICY, type BackupPolicyStatus, type ControllerSource, type EventReason, type EventType, type ItemPolicy, type ItemStatus, type PolicyItem, type SourceItem, type SourceSink,
+} from '../source.js';
 
 export interface DirectorySourceOptions {
   /** wait this long after the last change before re-reading (default 300 ms) */
@@ -34,6 +37,8 @@ export interface DirectorySourceOptions {
 export interface DirectoryStatus {
   source: string;
   items: Record<string, ItemStatus>;
+  /** BackupPolicy documents, by key (`BackupPolicy/<name>`) */
+  backupPolicies: Record<string, BackupPolicyStatus>;
   events: { key: string; type: EventType; reason: EventReason; message: string; time: string }[];
 }
 
@@ -71,6 +76,7 @@ function guessKey(doc: ManifestDocument, rel: string): string {
 
 interface Scan {
   items: Map<string, Omit<SourceItem, 'generation'> & { file: string }>;
+  policies: Map<string, Omit<PolicyItem, 'generation'>>;
 }
 
 export class DirectorySource implements ControllerSource {
@@ -85,6 +91,9 @@ export class DirectorySource implements ControllerSource {
   private readonly fingerprints = new Map<string, string>();
   private readonly generations = new Map<string, number>();
   private readonly statuses = new Map<string, ItemStatus>();
+  private policies = new Map<string, PolicyItem>();
+  private readonly policyPrints = new Map<string, { print: string; generation: number }>();
+  private readonly policyStatuses = new Map<string, BackupPolicyStatus>();
   private readonly events: DirectoryStatus['events'] = [];
 
   constructor(readonly dir: string, private readonly o: DirectorySourceOptions = {}) {
@@ -120,6 +129,11 @@ export class DirectorySource implements ControllerSource {
     return this.writeStatus();
   }
 
+  reportBackupPolicy(key: string, status: BackupPolicyStatus): Promise<void> {
+    this.policyStatuses.set(key, status);
+    return this.writeStatus();
+  }
+
   event(key: string, type: EventType, reason: EventReason, message: string): void {
     this.events.push({ key, type, reason, message, time: new Date().toISOString() });
     if (this.events.length > MAX_EVENTS) this.events.splice(0, this.events.length - MAX_EVENTS);
@@ -129,7 +143,8 @@ export class DirectorySource implements ControllerSource {
   /** What GET /status and the status file show of this source. */
   status(): DirectoryStatus {
     const items = Object.fromEntries([...this.statuses].filter(([k]) => this.current.has(k)).sort(([a], [b]) => (a < b ? -1 : 1)));
-    return { source: this.name, items, events: [...this.events] };
+    const backupPolicies = Object.fromEntries([...this.policyStatuses].filter(([k]) => this.policies.has(k)).sort(([a], [b]) => (a < b ? -1 : 1)));
+    return { source: this.name, items, backupPolicies, events: [...this.events] };
   }
 
   /** Re-reads now (normally after a debounced change). */
@@ -176,7 +191,8 @@ export class DirectorySource implements ControllerSource {
       items.set(r.key, { key: r.key, resource: r, policy: policyOf(r, r.doc, this.o.policy), origin: this.where(r.doc), file: r.doc?.file ?? '' });
     }
     this.invalidDocs(docs, v.resources, v.errors, items);
-    return { items };
+    const policies = new Map(policyItems(docs, (d) => this.where(d)).map((p) => [p.key, p]));
+    return { items, policies };
   }
 
   private where(doc: ManifestDocument | undefined): string | undefined {
@@ -230,7 +246,28 @@ export class DirectorySource implements ControllerSource {
       this.statuses.delete(key);
       this.sink?.remove(key);
     }
+    this.applyPolicies(scan.policies);
     void this.writeStatus();
+  }
+
+  private applyPolicies(scanned: Scan['policies']): void {
+    const next = new Map<string, PolicyItem>();
+    for (const [key, p] of scanned) {
+      const print = JSON.stringify([p.policy ?? null, p.errors?.map((e) => e.format()) ?? []]);
+      const prev = this.policyPrints.get(key);
+      const generation = prev?.print === print ? prev.generation : (prev?.generation ?? 0) + 1;
+      this.policyPrints.set(key, { print, generation });
+      next.set(key, { ...p, generation });
+    }
+    const previous = this.policies;
+    this.policies = next;
+    for (const [key, p] of next) if (previous.get(key)?.generation !== p.generation) this.sink?.upsertBackupPolicy?.(p);
+    for (const key of previous.keys()) {
+      if (next.has(key)) continue;
+      this.policyPrints.delete(key);
+      this.policyStatuses.delete(key);
+      this.sink?.removeBackupPolicy?.(key);
+    }
   }
 
   private writes: Promise<void> = Promise.resolve();
