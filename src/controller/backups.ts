@@ -98,6 +98,15 @@ export class BackupScheduler {
     return this.enqueue(e);
   }
 
+  /** Resolves when no run is queued or in flight. */
+  async idle(): Promise<void> {
+    let seen: Promise<void>;
+    do {
+      seen = this.chain;
+      await seen;
+    } while (seen !== this.chain);
+  }
+
   snapshot(): { key: string; origin?: string; name?: string; generation: number; status: BackupPolicyStatus }[] {
     return [...this.entries.values()].sort((a, b) => (a.item.key < b.item.key ? -1 : 1)).map((e) => ({
       key: e.item.key, origin: e.item.origin, name: e.item.policy?.metadata.name, generation: e.item.generation, status: e.status,

@@ -10,7 +10,7 @@ import {
   setHeaderOptions, type KubernetesObject, type V1Lease, type CoreV1Event,
 } from '@kubernetes/client-node';
 import { JkError } from '../errors.js';
-import { CRD_GROUP, CRD_VERSION } from './crds.js';
+import { NACK_API, type ApiRef } from './crds.js';
 
 /** A custom resource of jetstream.nats.io as it comes from the API server. */
 export interface CustomResource extends KubernetesObject {
@@ -97,14 +97,14 @@ export class KubeClient {
   }
 
   /** Lists the custom resources of one plural, in one namespace or all. */
-  async listResources(plural: string, namespace?: string): Promise<{ items: CustomResource[]; metadata?: { resourceVersion?: string } }> {
-    const base = { group: CRD_GROUP, version: CRD_VERSION, plural };
+  async listResources(plural: string, namespace?: string, api: ApiRef = NACK_API): Promise<{ items: CustomResource[]; metadata?: { resourceVersion?: string } }> {
+    const base = { ...api, plural };
     return namespace ? this.custom.listNamespacedCustomObject({ ...base, namespace }) : this.custom.listClusterCustomObject(base);
   }
 
-  async getResource(plural: string, namespace: string, name: string): Promise<CustomResource | undefined> {
+  async getResource(plural: string, namespace: string, name: string, api: ApiRef = NACK_API): Promise<CustomResource | undefined> {
     try {
-      return (await this.custom.getNamespacedCustomObject({ group: CRD_GROUP, version: CRD_VERSION, plural, namespace, name })) as CustomResource;
+      return (await this.custom.getNamespacedCustomObject({ ...api, plural, namespace, name })) as CustomResource;
     } catch (e) {
       if (httpStatus(e) === 404) return undefined;
       throw kubeError(`get ${plural}/${name} in ${namespace}`, e);
@@ -112,8 +112,8 @@ export class KubeClient {
   }
 
   /** Merge-patches `status` through the status subresource (spec cannot change this way). */
-  async patchStatus(plural: string, namespace: string, name: string, status: Record<string, unknown>): Promise<void> {
-    await this.custom.patchNamespacedCustomObjectStatus({ group: CRD_GROUP, version: CRD_VERSION, plural, namespace, name, body: { status } }, MERGE);
+  async patchStatus(plural: string, namespace: string, name: string, status: Record<string, unknown>, api: ApiRef = NACK_API): Promise<void> {
+    await this.custom.patchNamespacedCustomObjectStatus({ ...api, plural, namespace, name, body: { status } }, MERGE);
   }
 
   /**
@@ -122,7 +122,7 @@ export class KubeClient {
    */
   async setFinalizers(plural: string, obj: CustomResource, finalizers: string[]): Promise<void> {
     const body = { metadata: { finalizers, resourceVersion: obj.metadata.resourceVersion } };
-    await this.custom.patchNamespacedCustomObject({ group: CRD_GROUP, version: CRD_VERSION, plural, namespace: obj.metadata.namespace, name: obj.metadata.name, body }, MERGE);
+    await this.custom.patchNamespacedCustomObject({ ...NACK_API, plural, namespace: obj.metadata.namespace, name: obj.metadata.name, body }, MERGE);
   }
 
   async readSecret(namespace: string, name: string): Promise<Record<string, Buffer>> {

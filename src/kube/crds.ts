@@ -7,12 +7,20 @@
  * Pure: no I/O. Checked in under deploy/crds/ and in the Helm chart; a test fails on drift.
  */
 import { stringify } from 'yaml';
+import { z } from 'zod';
+import { backupPolicySpec } from '../backup/policy-schema.js';
 import { manifestJsonSchema, type JsonSchema } from '../manifests/jsonschema.js';
 import { KINDS } from '../resources/index.js';
 import type { KindName } from '../resources/kind.js';
 
 export const CRD_GROUP = 'jetstream.nats.io';
 export const CRD_VERSION = 'v1beta2';
+
+/** Where a kind's objects live in the API: NACK's group, or jetkeeper's own (BackupPolicy). */
+export interface ApiRef { group: string; version: string }
+export const NACK_API: ApiRef = { group: CRD_GROUP, version: CRD_VERSION };
+export const POLICY_API: ApiRef = { group: 'jetstream.jetkeeper.io', version: 'v1alpha1' };
+export const POLICY_PLURAL = 'backuppolicies';
 
 /** NACK's short names, kept so `kubectl get kv` works as before. */
 const SHORT_NAMES: Partial<Record<KindName, string[]>> = { KeyValue: ['kv'], ObjectStore: ['obj'] };
@@ -135,13 +143,63 @@ export function crdFor(kind: KindName): JsonSchema {
   };
 }
 
-/** File name -> YAML text, for every kind (deploy/crds/<plural>.yaml). */
-export function allCrdFiles(): Record<string, string> {
-  const header = '# Generated from jetkeeper\'s resource schemas (`jetkeeper crds`). Do not edit.\n';
-  return Object.fromEntries(KINDS.map((k) => [`${k.plural}.yaml`, header + stringify(crdFor(k.kind), { lineWidth: 0 })]));
+const time = { type: 'string', format: 'date-time' };
+
+/** The status of a BackupPolicy: the Ready condition, the last run, success and verified backup, the next run, per stream. */
+export const POLICY_STATUS_SCHEMA: JsonSchema = {
+  type: 'object',
+  properties: {
+    observedGeneration: count,
+    conditions: (STATUS_SCHEMA.properties as Record<string, JsonSchema>).conditions,
+    nextRunTime: time, lastRunTime: time, lastSuccessTime: time, lastVerifiedTime: time,
+    lastSizeBytes: count, lastDurationSeconds: { type: 'number' }, lastVerified: { type: 'boolean' },
+    streams: {
+      type: 'array',
+      items: {
+        type: 'object',
+        properties: { stream: { type: 'string' }, ok: { type: 'boolean' }, dir: { type: 'string' }, bytes: count, durationSeconds: { type: 'number' }, verified: { type: 'boolean' }, error: { type: 'string' } },
+      },
+    },
+  },
+};
+
+/** jetkeeper's own CRD: BackupPolicy (`jetstream.jetkeeper.io/v1alpha1`), scheduled by the controller. */
+export function backupPolicyCrd(): JsonSchema {
+  const spec = z.toJSONSchema(backupPolicySpec, { io: 'input', unrepresentable: 'any', target: 'draft-2020-12' }) as JsonSchema;
+  const ready = ".status.conditions[?(@.type=='Ready')]";
+  return {
+    apiVersion: 'apiextensions.k8s.io/v1',
+    kind: 'CustomResourceDefinition',
+    metadata: { name: `${POLICY_PLURAL}.${POLICY_API.group}`, labels: { 'app.kubernetes.io/part-of': 'jetkeeper' } },
+    spec: {
+      group: POLICY_API.group,
+      scope: 'Namespaced',
+      names: { kind: 'BackupPolicy', singular: 'backuppolicy', plural: POLICY_PLURAL, listKind: 'BackupPolicyList', categories: ['jetstream', 'jetkeeper'] },
+      versions: [{
+        name: POLICY_API.version, served: true, storage: true, subresources: { status: {} },
+        additionalPrinterColumns: [
+          { name: 'Ready', type: 'string', jsonPath: `${ready}.status`, description: 'False when the last run failed or the policy is invalid' },
+          { name: 'Reason', type: 'string', jsonPath: `${ready}.reason`, description: 'Scheduled, Running, Succeeded, Failed, InvalidPolicy, Suspended' },
+          { name: 'Schedule', type: 'string', jsonPath: '.spec.schedule' },
+          { name: 'Last Success', type: 'date', jsonPath: '.status.lastSuccessTime' },
+          { name: 'Last Verified', type: 'date', jsonPath: '.status.lastVerifiedTime' },
+          { name: 'Next Run', type: 'string', jsonPath: '.status.nextRunTime', priority: 1 },
+          { name: 'Age', type: 'date', jsonPath: '.metadata.creationTimestamp' },
+        ],
+        schema: { openAPIV3Schema: { type: 'object', required: ['spec'], properties: { apiVersion: { type: 'string' }, kind: { type: 'string' }, metadata: { type: 'object' }, spec: structural(spec), status: POLICY_STATUS_SCHEMA } } },
+      }],
+    },
+  };
 }
 
-/** Every CRD as an object, in kind order. */
+/** File name -> YAML text, for every kind (deploy/crds/<plural>.yaml), BackupPolicy included. */
+export function allCrdFiles(): Record<string, string> {
+  const header = '# Generated from jetkeeper\'s resource schemas (`jetkeeper crds`). Do not edit.\n';
+  const files = KINDS.map((k) => [`${k.plural}.yaml`, header + stringify(crdFor(k.kind), { lineWidth: 0 })]);
+  return Object.fromEntries([...files, [`${POLICY_PLURAL}.yaml`, header + stringify(backupPolicyCrd(), { lineWidth: 0 })]]);
+}
+
+/** Every CRD as an object, in kind order, then BackupPolicy. */
 export function allCrds(): JsonSchema[] {
-  return KINDS.map((k) => crdFor(k.kind));
+  return [...KINDS.map((k) => crdFor(k.kind)), backupPolicyCrd()];
 }

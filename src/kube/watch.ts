@@ -6,7 +6,7 @@
  */
 import { makeInformer, type Informer, type ObjectCache } from '@kubernetes/client-node';
 import type { CustomResource, KubeClient } from './client.js';
-import { CRD_GROUP, CRD_VERSION } from './crds.js';
+import { NACK_API, type ApiRef } from './crds.js';
 
 export interface WatchHandlers {
   upsert(obj: CustomResource): void;
@@ -29,8 +29,9 @@ const BACKOFF_MIN_MS = 500;
 const BACKOFF_MAX_MS = 15_000;
 
 /** Starts watching `plural`; resolves once the first list is in. */
-export async function watchResources(client: KubeClient, plural: string, namespace: string | undefined, h: WatchHandlers): Promise<ResourceWatch> {
-  const path = namespace ? `/apis/${CRD_GROUP}/${CRD_VERSION}/namespaces/${namespace}/${plural}` : `/apis/${CRD_GROUP}/${CRD_VERSION}/${plural}`;
+export async function watchResources(client: KubeClient, plural: string, namespace: string | undefined, h: WatchHandlers, api: ApiRef = NACK_API): Promise<ResourceWatch> {
+  const base = `/apis/${api.group}/${api.version}`;
+  const path = namespace ? `${base}/namespaces/${namespace}/${plural}` : `${base}/${plural}`;
   let healthy = false;
   let stopped = false;
   let synced = false;
@@ -42,7 +43,7 @@ export async function watchResources(client: KubeClient, plural: string, namespa
     backoff = BACKOFF_MIN_MS;
     if (!synced) { synced = true; h.synced?.(); }
   });
-  const list = async () => { const l = await client.listResources(plural, namespace); listed(); return l; };
+  const list = async () => { const l = await client.listResources(plural, namespace, api); listed(); return l; };
   const informer: Informer<CustomResource> & ObjectCache<CustomResource> = makeInformer(client.config, path, list);
   informer.on('add', (o) => h.upsert(o));
   informer.on('update', (o) => h.upsert(o));

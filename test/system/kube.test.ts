@@ -8,17 +8,19 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseAllDocuments } from 'yaml';
 import { KubeClient, type CustomResource } from '../../src/kube/client.js';
-import { allCrds } from '../../src/kube/crds.js';
+import { allCrds, POLICY_API } from '../../src/kube/crds.js';
 import { clusterSettings, type LocalCluster } from '../../src/local/cluster.js';
 import { JetStreamAdmin } from '../../src/nats/admin.js';
 import { NatsClient } from '../../src/nats/client.js';
 import { freePort, kubeSkipReason, startTestKube, toolBin, type TestKube } from '../helpers/kube.js';
 import { eventually } from '../helpers/monitor.js';
-import { startTestCluster } from '../helpers/servers.js';
+import { makeTempDir, startTestCluster } from '../helpers/servers.js';
+import { sleep } from '../../src/nats/retry.js';
 
 const root = fileURLToPath(new URL('../../../', import.meta.url));
 const NS = 'shop';
@@ -174,7 +176,7 @@ describe('Kubernetes controller on a real kube-apiserver', { skip }, () => {
   });
 
   ktest('every object the Helm chart renders is accepted by the API server (server-side dry-run), in both RBAC modes', async () => {
-    for (const set of [[], ['namespaced=true', 'crds.install=false', 'nats.credentials.secret.name=nats-creds', 'nats.tls.enabled=true', 'nats.tls.secretName=nats-tls']]) {
+    for (const set of [[], ['namespaced=true', 'crds.install=false', 'nats.credentials.secret.name=nats-creds', 'nats.tls.enabled=true', 'nats.tls.secretName=nats-tls', 'backups.enabled=true']]) {
       const objects = helmTemplate(set);
       assert.ok(objects.some((o) => o.kind === 'Deployment'));
       for (const o of objects) {
@@ -208,6 +210,37 @@ describe('Kubernetes controller on a real kube-apiserver', { skip }, () => {
       const obj = await admin.getResource('streams', NS, 'orders');
       return (obj?.status?.live as { messages?: number } | undefined)?.messages === 5 ? true : undefined;
     });
+  });
+
+  ktest('a BackupPolicy object is run on its schedule and proven by a restore: status Succeeded, lastVerifiedTime; an invalid one is Ready=False InvalidPolicy naming spec.schedule', async () => {
+    const dest = makeTempDir('jetkeeper-kube-backups-');
+    const policy = (name: string, schedule: string) => ({
+      apiVersion: 'jetstream.jetkeeper.io/v1alpha1', kind: 'BackupPolicy', metadata: { name, namespace: NS },
+      spec: { streams: ['ORDERS'], schedule, retention: 1, destination: dest, maxVerifiedAge: '2h' },
+    });
+    await admin.upsert(policy('orders-often', '*/3 * * * * *') as never);
+    await admin.upsert(policy('orders-broken', 'at midnight') as never);
+    const status = async (name: string) => (await admin.getResource('backuppolicies', NS, name, POLICY_API))?.status as { conditions?: Ready[]; lastVerifiedTime?: string; lastSuccessTime?: string; streams?: { stream: string; verified?: boolean; dir?: string }[] } | undefined;
+    const ok = await eventually('orders-often Succeeded and verified', async () => {
+      const st = await status('orders-often');
+      const c = st?.conditions?.find((x) => (x as unknown as { type: string }).type === 'Ready');
+      return c?.status === 'True' && c.reason === 'Succeeded' && st?.lastVerifiedTime ? st : undefined;
+    }, 60_000);
+    assert.equal(ok.streams?.[0]?.stream, 'ORDERS');
+    assert.equal(ok.streams?.[0]?.verified, true);
+    assert.ok(existsSync(join(ok.streams![0].dir!, 'backup.json')), 'the backup is on disk where the status says');
+    const bad = await eventually('orders-broken InvalidPolicy', async () => {
+      const c = (await status('orders-broken'))?.conditions?.find((x) => (x as unknown as { type: string }).type === 'Ready');
+      return c?.reason === 'InvalidPolicy' ? c : undefined;
+    });
+    assert.equal(bad.status, 'False');
+    assert.match(bad.message, /spec\.schedule/);
+    for (const n of ['orders-often', 'orders-broken']) await admin.delete(policy(n, '') as never);
+    await sleep(4000);
+    const kept = readdirSync(join(dest, 'ORDERS')).length;
+    await sleep(4000);
+    assert.equal(readdirSync(join(dest, 'ORDERS')).length, kept, 'no run after the policy was deleted');
+    assert.equal(kept, 1, 'retention 1 keeps one backup');
   });
 
   ktest('an invalid spec is Ready=False InvalidManifest naming the field, and nothing is created', async () => {

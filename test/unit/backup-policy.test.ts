@@ -27,7 +27,7 @@ test('a BackupPolicy is read with its defaults; other documents are left alone',
   const { policies, errors } = validateBackupPolicies(parseManifests(good, 'p.yaml'));
   assert.deepEqual(errors, []);
   assert.equal(policies.length, 1);
-  assert.deepEqual(policies[0]!.spec, { streams: ['ORDERS'], keyValues: ['config'], objectStores: [], all: false, schedule: '30 2 * * *', retention: 3, destination: '/backups', verify: true, maxVerifiedAge: '26h', consumers: true });
+  assert.deepEqual(policies[0]!.spec, { streams: ['ORDERS'], keyValues: ['config'], objectStores: [], all: false, schedule: '30 2 * * *', retention: 3, destination: '/backups', verify: true, maxVerifiedAge: '26h', consumers: true, suspend: false });
 });
 
 test('bad fields are JK7013 errors naming the field and file:line', () => {
@@ -52,7 +52,7 @@ test('the metrics show the last success, the last verified backup and failures',
   const registry = new Registry();
   const m = registerBackupMetrics(registry);
   m.observe({ policy: 'p', startedAt: '2026-12-02T02:30:00Z', finishedAt: '2026-12-02T02:31:00Z', ok: false, streams: [
-    { stream: 'ORDERS', ok: true, bytes: 1000, durationMs: 1500, verified: true, pruned: [] },
+    { stream: 'ORDERS', ok: true, dir: '/backups/ORDERS/2026-12-02T02-30-00Z', bytes: 1000, durationMs: 1500, verified: true, pruned: [] },
     { stream: 'KV_config', ok: false, error: { code: 'JK7008', message: 'x' }, pruned: [] },
   ] });
   const text = await registry.metrics();

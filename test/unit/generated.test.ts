@@ -32,7 +32,7 @@ test('checked-in CRDs in deploy/crds and the Helm chart match the schemas (run `
 
 test('the CRDs keep NACK\'s names, group and version, and are structural (every node typed, no anyOf or const)', () => {
   const names = allCrds().map((c) => (c.metadata as { name: string }).name);
-  assert.deepEqual(names, ['streams.jetstream.nats.io', 'consumers.jetstream.nats.io', 'keyvalues.jetstream.nats.io', 'objectstores.jetstream.nats.io', 'accounts.jetstream.nats.io']);
+  assert.deepEqual(names, ['streams.jetstream.nats.io', 'consumers.jetstream.nats.io', 'keyvalues.jetstream.nats.io', 'objectstores.jetstream.nats.io', 'accounts.jetstream.nats.io', 'backuppolicies.jetstream.jetkeeper.io']);
   const bad: string[] = [];
   const walk = (node: Record<string, unknown>, path: string) => {
     if (!node.type && !node['x-kubernetes-int-or-string']) bad.push(`${path}: no type`);
@@ -43,7 +43,7 @@ test('the CRDs keep NACK\'s names, group and version, and are structural (every 
   };
   for (const crd of allCrds()) {
     const v = (crd.spec as { versions: { name: string; schema: { openAPIV3Schema: Record<string, unknown> }; subresources: unknown }[] }).versions[0];
-    assert.equal(v.name, 'v1beta2');
+    assert.equal(v.name, (crd.spec as { group: string }).group === 'jetstream.nats.io' ? 'v1beta2' : 'v1alpha1');
     assert.deepEqual(v.subresources, { status: {} });
     walk(v.schema.openAPIV3Schema, (crd.metadata as { name: string }).name);
   }

@@ -21,8 +21,9 @@ import { parseManifests } from '../../manifests/load.js';
 import { validateDocuments, type Resource } from '../../manifests/validate.js';
 import type { ConnectionSettings } from '../../nats/settings.js';
 import { API_VERSION, KINDS } from '../../resources/index.js';
-import type { ControllerSource, EventReason, EventType, ItemPolicy, ItemStatus, SourceItem, SourceSink } from '../source.js';
+import type { BackupPolicyStatus, ControllerSource, EventReason, EventType, ItemPolicy, ItemStatus, SourceItem, SourceSink } from '../source.js';
 import { AccountResolver, ownLayer } from './kubernetes-accounts.js';
+import { PolicyWatch } from './kubernetes-policies.js';
 import { crStatus, statusChanged } from './kubernetes-status.js';
 
 export const FINALIZER = 'jetkeeper.io/finalizer';
@@ -129,6 +130,7 @@ export class KubernetesSource implements ControllerSource {
   private readonly offered = new Map<string, string>();
   private sink?: SourceSink;
   private readonly namespace?: string;
+  private readonly policies: PolicyWatch;
 
   constructor(private readonly opts: KubernetesSourceOptions) {
     if (opts.namespace && opts.allNamespaces) {
@@ -139,6 +141,7 @@ export class KubernetesSource implements ControllerSource {
     this.name = `kubernetes:${this.namespace ?? '*'}`;
     this.events = new EventRecorder(this.client);
     this.accounts = new AccountResolver(this.client, opts.connection);
+    this.policies = new PolicyWatch(this.client, this.namespace, (level, msg) => this.log(level, msg));
   }
 
   private log(level: 'info' | 'warn', msg: string): void {
@@ -158,15 +161,21 @@ export class KubernetesSource implements ControllerSource {
       });
       this.watches.push(w);
     }
+    await this.policies.start(sink);
   }
 
   async stop(): Promise<void> {
     await Promise.all(this.watches.map((w) => w.stop()));
+    await this.policies.stop();
     this.accounts.close();
   }
 
   ready(): boolean {
-    return this.watches.length === PLURALS.length && this.watches.every((w) => w.healthy());
+    return this.watches.length === PLURALS.length && this.watches.every((w) => w.healthy()) && this.policies.healthy();
+  }
+
+  reportBackupPolicy(key: string, status: BackupPolicyStatus): Promise<void> {
+    return this.policies.report(key, status);
   }
 
   private onUpsert(obj: CustomResource, plural: string): void {
