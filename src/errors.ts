@@ -125,6 +125,7 @@ export const catalogue = {
   JK7011: { title: 'not a backup directory', exitCode: 1 },
   JK7012: { title: 'migration refused', exitCode: 1 },
   JK7013: { title: 'invalid backup policy', exitCode: 1 },
+  JK7014: { title: 'invalid stream selector', exitCode: 1 },
   // accounts, users, NKeys/JWT and TLS
   JK8001: { title: 'not exactly one Operator', exitCode: 1 },
   JK8002: { title: 'unknown security reference', exitCode: 1 },

@@ -7,6 +7,7 @@ import { streamNames } from '../nats/snapshot.js';
 import { backupStream, type BackupOptions, type BackupSummary } from './backup.js';
 import { META_FILE } from './format.js';
 import { restoreBackup, type RestoreOptions, type RestoreSummary } from './restore.js';
+import type { Selector } from './selector.js';
 
 export interface AccountBackupResult {
   dir: string;
@@ -17,13 +18,25 @@ export interface AccountBackupResult {
   durationMs: number;
 }
 
-/** Backs up every stream (or those `select` keeps); memory streams are skipped and reported, any other failure stops. */
-export async function backupAccount(admin: JetStreamAdmin, dir: string, opts: BackupOptions & { select?: (stream: string) => boolean } = {}): Promise<AccountBackupResult> {
+/** The account's streams that `selector` keeps (by name and config metadata); all of them without one. */
+export async function selectStreams(admin: JetStreamAdmin, selector: Selector | undefined): Promise<string[]> {
+  const names = await streamNames(admin);
+  if (!selector) return names;
+  const out: string[] = [];
+  for (const name of names) {
+    const info = await admin.streamInfo(name);
+    if (info && selector.matches({ name, metadata: info.config.metadata as Record<string, string> | undefined })) out.push(name);
+  }
+  return out;
+}
+
+/** Backs up every stream (or those `selector` keeps); memory streams are skipped and reported, any other failure stops. */
+export async function backupAccount(admin: JetStreamAdmin, dir: string, opts: BackupOptions & { selector?: Selector } = {}): Promise<AccountBackupResult> {
   const started = Date.now();
+  const streams = await selectStreams(admin, opts.selector);
   mkdirSync(dir, { recursive: true, mode: 0o700 });
   const result: AccountBackupResult = { dir, streams: [], skipped: [], bytes: 0, durationMs: 0 };
-  for (const stream of await streamNames(admin)) {
-    if (opts.select && !opts.select(stream)) continue;
+  for (const stream of streams) {
     try {
       result.streams.push(await backupStream(admin, stream, join(dir, stream), opts));
     } catch (e) {

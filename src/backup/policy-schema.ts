@@ -18,6 +18,8 @@ export const backupPolicySpec = z.strictObject({
   objectStores: z.array(name).default([]),
   /** every file-storage stream of the account */
   all: z.boolean().default(false),
+  /** with `all`: only the streams this selects (`team=orders`, `name=ORDERS*`, ...; see docs/backup.md) */
+  selector: z.string().optional(),
   /** cron syntax, 5 or 6 fields, UTC unless timeZone */
   schedule: z.string().min(1),
   timeZone: z.string().optional(),

@@ -10,9 +10,10 @@ import { CronExpressionParser } from 'cron-parser';
 import { JkError } from '../errors.js';
 import type { ManifestDocument } from '../manifests/load.js';
 import type { JetStreamAdmin } from '../nats/admin.js';
-import { streamNames } from '../nats/snapshot.js';
 import { parseDuration } from '../resources/duration.js';
+import { selectStreams } from './account.js';
 import { backupStream, type BackupSummary } from './backup.js';
+import { parseSelector } from './selector.js';
 import { SIDECAR_FILE } from './format.js';
 import { verifyBackup } from './verify.js';
 import { backupPolicySchema, POLICY_API_VERSION, POLICY_KIND, type BackupPolicy } from './policy-schema.js';
@@ -49,6 +50,14 @@ function semanticErrors(p: BackupPolicy, doc: ManifestDocument, resource: string
     err('spec.schedule', `invalid cron schedule ${JSON.stringify(p.spec.schedule)}: ${(e as Error).message}`, 'use cron syntax, e.g. "0 2 * * *" for 02:00 every day');
   }
   if (p.spec.maxVerifiedAge && 'error' in parseDuration(p.spec.maxVerifiedAge)) err('spec.maxVerifiedAge', `invalid duration ${JSON.stringify(p.spec.maxVerifiedAge)}`, 'use a Go duration such as 26h');
+  if (p.spec.selector !== undefined) {
+    if (!p.spec.all) err('spec.selector', 'selector only applies with all: true', 'set all: true, or drop the selector and name the streams');
+    try {
+      parseSelector(p.spec.selector);
+    } catch (e) {
+      err('spec.selector', (e as JkError).message, (e as JkError).fix ?? 'see docs/backup.md');
+    }
+  }
   if (!p.spec.all && !p.spec.streams.length && !p.spec.keyValues.length && !p.spec.objectStores.length) err('spec', 'the policy backs up nothing', 'name streams, keyValues or objectStores, or set all: true');
   return out;
 }
@@ -99,7 +108,7 @@ export interface PolicyDeps {
 export async function targets(p: BackupPolicy, admin: JetStreamAdmin): Promise<string[]> {
   const named = [...p.spec.streams, ...p.spec.keyValues.map((b) => `KV_${b}`), ...p.spec.objectStores.map((b) => `OBJ_${b}`)];
   // `all` never takes the scratch copies a verification restores into
-  const every = p.spec.all ? (await streamNames(admin)).filter((n) => !n.startsWith('JKVERIFY_')) : [];
+  const every = p.spec.all ? (await selectStreams(admin, p.spec.selector ? parseSelector(p.spec.selector) : undefined)).filter((n) => !n.startsWith('JKVERIFY_')) : [];
   return [...new Set([...every, ...named])];
 }
 

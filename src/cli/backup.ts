@@ -2,14 +2,21 @@
 import type { Command } from 'commander';
 import { JkError } from '../errors.js';
 import { backupAccount, backupStream, describeBackups, streamOf, verifyBackup, type BackupKind, type BackupOptions } from '../backup/index.js';
+import { parseSelector } from '../backup/selector.js';
 import { renderAccountBackup, renderBackup, renderBackupList, renderVerify } from '../backup/render.js';
-import { action, emit, globalOptions, progressLine, withAdmin } from './common.js';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { findNatsServer } from '../local/binary.js';
+import { clusterSettings, startCluster } from '../local/cluster.js';
+import { JetStreamAdmin } from '../nats/admin.js';
+import { action, cacheDir, emit, globalOptions, progressLine, untilInterrupted, withAdmin } from './common.js';
 import { intFlag } from './flags.js';
 
-interface BackupFlags { kv?: boolean; obj?: boolean; all?: boolean; account?: boolean; consumers: boolean; check?: boolean; chunkSize?: string; windowSize?: string; digest: boolean }
+interface BackupFlags { kv?: boolean; obj?: boolean; all?: boolean; account?: boolean; selector?: string; consumers: boolean; check?: boolean; chunkSize?: string; windowSize?: string; digest: boolean }
 
 /** The backup commands' own library options, shown as their flags (the shared table knows the common ones). */
-const BACKUP_FLAGS: Record<string, string> = { as: '--as', force: '--force', subjects: '--subjects', confirm: '--confirm', dryRun: '--dry-run', chunkSize: '--chunk-size' };
+const BACKUP_FLAGS: Record<string, string> = { selector: '--selector', as: '--as', force: '--force', subjects: '--subjects', confirm: '--confirm', dryRun: '--dry-run', chunkSize: '--chunk-size' };
 
 function withBackupFlags(e: JkError): JkError {
   const swap = (t: string | undefined) => t?.replace(/`([A-Za-z]+)`/g, (whole, name: string) => BACKUP_FLAGS[name] ?? whole);
@@ -31,6 +38,7 @@ function target(first: string, second: string | undefined, f: BackupFlags): { ki
   const picked = [f.kv && 'kv', f.obj && 'obj', (f.all || f.account) && 'all'].filter(Boolean) as (BackupKind | 'all')[];
   if (picked.length > 1) throw new JkError('JK7001', { message: 'choose one of --kv, --obj and --all/--account', fix: 'run one backup per kind' });
   const kind = picked[0] ?? 'stream';
+  if (f.selector !== undefined && kind !== 'all') throw new JkError('JK7001', { message: '--selector chooses among all streams: it needs --all', fix: 'jetkeeper backup --all --selector team=orders DIR' });
   if (kind === 'all') {
     if (second !== undefined) throw new JkError('JK7001', { message: `--all takes only the target directory, got "${first}" and "${second}"`, fix: 'jetkeeper backup --all DIR' });
     return { kind, dir: first };
@@ -47,6 +55,29 @@ function snapshotOptions(f: BackupFlags, onProgress: (b: number) => void): Backu
   };
 }
 
+/** Runs `fn` against a single JetStream server of its own, in a temporary directory that is removed afterwards. */
+async function onThrowawayServer<T>(explicit: string | undefined, fn: (admin: JetStreamAdmin) => Promise<T>): Promise<T> {
+  const bin = findNatsServer({ explicit, envPath: process.env.JETKEEPER_NATS_SERVER, cacheDir: cacheDir(), pathEnv: process.env.PATH });
+  const dir = mkdtempSync(join(tmpdir(), 'jetkeeper-verify-'));
+  try {
+    return await untilInterrupted(['SIGINT', 'SIGTERM'], async (signal) => {
+      const cluster = await startCluster({ servers: 1, dir, bin, signal });
+      try {
+        const admin = await JetStreamAdmin.connect(clusterSettings(cluster));
+        try {
+          return await fn(admin);
+        } finally {
+          await admin.close();
+        }
+      } finally {
+        await cluster.stop({ purge: true });
+      }
+    });
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
 export function backupCommand(program: Command): void {
   const cmd = program
     .command('backup')
@@ -57,6 +88,7 @@ export function backupCommand(program: Command): void {
     .option('--obj', 'the first argument is an object store (stream OBJ_<bucket>)')
     .option('--all', 'every stream of the account, one subdirectory each (as `nats account backup`)')
     .option('--account', 'same as --all')
+    .option('--selector <terms>', 'with --all: only streams whose metadata match (team=orders, team!=x, team, !team; name=ORDERS* for names; comma = and)')
     .option('--no-consumers', 'leave consumer state out')
     .option('--check', 'the server checks message checksums before the snapshot')
     .option('--chunk-size <bytes>', 'bytes per chunk the server sends (default 131072)')
@@ -70,7 +102,8 @@ export function backupCommand(program: Command): void {
       try {
         const opts = snapshotOptions(f, (b) => (bytes = b));
         if (t.kind === 'all') {
-          const r = await withAdmin(o, (admin) => backupAccount(admin, t.dir, opts));
+          const selector = f.selector === undefined ? undefined : parseSelector(f.selector);
+          const r = await withAdmin(o, (admin) => backupAccount(admin, t.dir, { ...opts, selector }));
           progress.stop();
           emit(o, r, () => renderAccountBackup(r));
           return;
@@ -87,9 +120,11 @@ export function backupCommand(program: Command): void {
     .command('verify')
     .description('prove a backup by restoring it into a scratch stream, comparing count, sequences, subjects and a content digest, then deleting the scratch copy')
     .argument('<dir>', 'backup directory')
-    .action(backupAction(async (dir: string, _f: unknown, c: Command) => {
+    .option('--local', 'verify on a throwaway local nats-server (started in a temporary directory, removed afterwards) instead of the target system')
+    .option('--nats-server <path>', 'with --local: the nats-server binary (default: $JETKEEPER_NATS_SERVER, the cache, $PATH)')
+    .action(backupAction(async (dir: string, f: { local?: boolean; natsServer?: string }, c: Command) => {
       const o = globalOptions(c);
-      const r = await withAdmin(o, (admin) => verifyBackup(admin, dir));
+      const r = f.local ? await onThrowawayServer(f.natsServer, (admin) => verifyBackup(admin, dir)) : await withAdmin(o, (admin) => verifyBackup(admin, dir));
       emit(o, r, () => renderVerify(r));
       return r.ok ? 0 : 1;
     }));
