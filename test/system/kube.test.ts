@@ -30,6 +30,7 @@ const skip = kubeSkipReason(['etcd', 'kube-apiserver', 'helm']);
 let kube: TestKube | undefined;
 let cluster: LocalCluster | undefined;
 let spare: LocalCluster | undefined;
+let secured: LocalCluster | undefined;
 let admin: KubeClient;
 let js: JetStreamAdmin;
 let saKubeconfig = '';
@@ -159,7 +160,7 @@ describe('Kubernetes controller on a real kube-apiserver', { skip }, () => {
   after(async () => {
     for (const c of controllers) await stopProcess(c);
     await js?.close();
-    await Promise.all([kube?.stop(), cluster?.stop({ purge: true }), spare?.stop({ purge: true })]);
+    await Promise.all([kube?.stop(), cluster?.stop({ purge: true }), spare?.stop({ purge: true }), secured?.stop({ purge: true })]);
   });
 
   ktest('the generated CRDs install and become Established, with the Ready/Reason/Stream/Age columns', async () => {
@@ -316,6 +317,40 @@ describe('Kubernetes controller on a real kube-apiserver', { skip }, () => {
     await admin.delete(cr('Stream', 'remote', {}));
     await eventually('the CR released after the removal timeout', async () => ((await admin.getResource('streams', NS, 'remote')) ? undefined : true), 40_000);
     await eventually('an Orphaned event', async () => ((await eventsOf('remote')).some((e) => e.reason === 'Orphaned') ? true : undefined));
+  });
+
+  ktest('an Account CR with its creds and CA in Secrets: a Stream naming it is made on an operator-mode TLS server; no credential reaches a status or an event', async () => {
+    secured = await startTestCluster(1, { secure: true });
+    const st = secured.secure!;
+    const credsText = readFileSync(st.controllerCreds, 'utf8');
+    await admin.upsert({ apiVersion: 'v1', kind: 'Secret', metadata: { name: 'orders-creds', namespace: NS }, stringData: { 'user.creds': credsText } } as never);
+    await admin.upsert({ apiVersion: 'v1', kind: 'Secret', metadata: { name: 'orders-ca', namespace: NS }, stringData: { 'ca.crt': readFileSync(st.tls.ca, 'utf8') } } as never);
+    await admin.upsert(cr('Account', 'orders-secure', { servers: secured.urls, creds: { secret: { name: 'orders-creds' }, file: 'user.creds' }, tls: { secret: { name: 'orders-ca' }, ca: 'ca.crt' } }));
+    await admin.upsert(cr('Stream', 'secured', { name: 'SECURED', subjects: ['secured.>'], storage: 'file', account: 'orders-secure' }));
+    await waitReady('Stream', 'secured', (x) => x.status === 'True', 'Ready on the secure server');
+    const direct = await JetStreamAdmin.connect({ servers: secured.urls, creds: st.controllerCreds, tls: { ca: st.tls.ca } });
+    try {
+      assert.deepEqual((await direct.streamInfo('SECURED'))?.config.subjects, ['secured.>']);
+    } finally {
+      await direct.close();
+    }
+    assert.equal(await js.streamInfo('SECURED'), undefined, 'not on the default cluster');
+    await waitReady('Account', 'orders-secure', (x) => x.status === 'True', 'Ready (Secrets readable)');
+    // a wrong key in the Secret: the Stream names the Secret and the key, and the seed is nowhere
+    await admin.upsert(cr('Account', 'orders-broken', { servers: secured.urls, creds: { secret: { name: 'orders-creds' }, file: 'missing.creds' } }));
+    await admin.upsert(cr('Stream', 'secured-broken', { name: 'SECURED_B', subjects: ['secb.>'], storage: 'file', account: 'orders-broken' }));
+    const bad = await waitReady('Stream', 'secured-broken', (x) => x.status === 'False', 'not Ready');
+    assert.match(bad.message, /orders-creds/);
+    assert.match(bad.message, /missing\.creds/);
+    const seed = /SU[A-Z2-7]{40,}/.exec(credsText)![0];
+    const jwt = /eyJ[\w-]+\.[\w-]+\.[\w-]+/.exec(credsText)![0];
+    for (const name of ['secured', 'secured-broken', 'orders-secure', 'orders-broken']) {
+      const kind = name.startsWith('orders') ? 'Account' : 'Stream';
+      const text = JSON.stringify(await admin.getResource(PLURAL[kind], NS, name)) + JSON.stringify(await eventsOf(name));
+      assert.ok(!text.includes(seed) && !text.includes(jwt), `${kind}/${name} shows a credential`);
+    }
+    assert.ok(!controllerOutput().includes(seed), 'the controller log shows the seed');
+    for (const n of ['secured-broken', 'secured']) await admin.delete(cr('Stream', n, {}));
   });
 
   ktest('NACK\'s example manifests and the seed\'s are accepted unchanged and become Ready', async () => {

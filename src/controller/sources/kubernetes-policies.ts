@@ -47,17 +47,14 @@ export class PolicyWatch {
 
   constructor(private readonly client: KubeClient, private readonly namespace: string | undefined, private readonly log: Log) {}
 
-  /** Starts watching; resolves false (and logs) when the CRD is not installed. */
-  async start(sink: SourceSink): Promise<boolean> {
-    try {
-      await this.client.listResources(POLICY_PLURAL, this.namespace, POLICY_API);
-    } catch (e) {
-      if (httpStatus(e) !== 404) throw kubeError(`list ${POLICY_PLURAL}`, e);
-      this.log('warn', `the BackupPolicy CRD (${POLICY_PLURAL}.${POLICY_API.group}) is not installed: scheduled backups are off (install deploy/crds/${POLICY_PLURAL}.yaml)`);
-      return false;
-    }
+  /** the CRD is not installed (the list answered 404): scheduled backups are off, readiness is not held back */
+  private missing = false;
+
+  /** Starts watching (a missing CRD is logged once and watched for with backoff, so installing it later works). */
+  async start(sink: SourceSink): Promise<void> {
     this.watch = await watchResources(this.client, POLICY_PLURAL, this.namespace, {
       upsert: (o) => {
+        this.missing = false;
         this.objects.set(policyKey(o), o);
         sink.upsertBackupPolicy?.(policyItem(o));
       },
@@ -65,13 +62,22 @@ export class PolicyWatch {
         this.objects.delete(policyKey(o));
         sink.removeBackupPolicy?.(policyKey(o));
       },
-      error: (e) => this.log('warn', `watch of ${POLICY_PLURAL} failed, restarting: ${kubeError('watch', e).message}`),
+      synced: () => { this.missing = false; },
+      error: (e) => this.failed(e),
     }, POLICY_API);
-    return true;
+  }
+
+  private failed(e: unknown): void {
+    if (httpStatus(e) === 404) {
+      if (!this.missing) this.log('warn', `the BackupPolicy CRD (${POLICY_PLURAL}.${POLICY_API.group}) is not installed: scheduled backups are off until it is (deploy/crds/${POLICY_PLURAL}.yaml)`);
+      this.missing = true;
+      return;
+    }
+    this.log('warn', `watch of ${POLICY_PLURAL} failed, restarting: ${kubeError('watch', e).message}`);
   }
 
   healthy(): boolean {
-    return !this.watch || this.watch.healthy();
+    return this.missing || !this.watch || this.watch.healthy();
   }
 
   async stop(): Promise<void> {
