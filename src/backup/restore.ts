@@ -120,7 +120,7 @@ async function replicasCurrent(admin: JetStreamAdmin, stream: string) {
   }
 }
 
-/** In a cluster the stream leader recreates the consumers after the restore answered: waits (up to 60 s: a loaded cluster is slow to) until `count` are listed. */
+/** In a cluster the stream leader recreates the consumers after the restore answered: waits (up to 60 s: a loaded cluster is slow to) until `count` different names are listed. */
 async function consumersBack(admin: JetStreamAdmin, stream: string, count: number): Promise<ConsumerPosition[]> {
   const until = Date.now() + 60_000;
   for (;;) {

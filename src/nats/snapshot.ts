@@ -325,17 +325,22 @@ export interface ConsumerPosition {
   numAckPending: number;
 }
 
-/** The positions of every consumer of `stream`, sorted by name. */
+/**
+ * The positions of every consumer of `stream`, sorted by name, each name once: while a cluster recreates the
+ * consumers of a restored stream, a listing can name one consumer twice and leave another out (so a count
+ * of the listing is not a count of the consumers).
+ */
 export async function consumerPositions(admin: JetStreamAdmin, stream: string): Promise<ConsumerPosition[]> {
-  const out: ConsumerPosition[] = [];
+  const out = new Map<string, ConsumerPosition>();
   try {
     for await (const ci of admin.jsm.consumers.list(stream)) {
-      out.push({ name: ci.name, delivered: ci.delivered.stream_seq, ackFloor: ci.ack_floor.stream_seq, numPending: ci.num_pending, numAckPending: ci.num_ack_pending });
+      if (out.has(ci.name)) continue;
+      out.set(ci.name, { name: ci.name, delivered: ci.delivered.stream_seq, ackFloor: ci.ack_floor.stream_seq, numPending: ci.num_pending, numAckPending: ci.num_ack_pending });
     }
   } catch (e) {
     throw decodeNatsError(e, `Stream/${stream}`, admin.settings);
   }
-  return out.sort((a, b) => a.name.localeCompare(b.name));
+  return [...out.values()].sort((a, b) => a.name.localeCompare(b.name));
 }
 
 /** Names of every stream of the account, sorted. */
