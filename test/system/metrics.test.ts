@@ -16,6 +16,7 @@ import { parse, stringify } from 'yaml';
 import { clusterSettings, type LocalCluster } from '../../src/local/cluster.js';
 import { JetStreamAdmin } from '../../src/nats/admin.js';
 import { NatsClient } from '../../src/nats/client.js';
+import { BACKUP_METRICS } from '../../src/backup/metrics.js';
 import { metricNames, withoutAnnotations, type RulesFile } from '../../src/metrics/rules.js';
 import { eventually } from '../helpers/monitor.js';
 import { makeTempDir, startTestCluster } from '../helpers/servers.js';
@@ -31,6 +32,8 @@ const ABSENT_HERE: Record<string, string> = {
   jetkeeper_controller_reconcile_errors_total: 'the controller\'s series, not `jetkeeper metrics`\'',
   jetkeeper_server_auth_errors: 'nats-server 2.15.2 does not report authentication errors in /varz',
   jetkeeper_account_storage_ratio: 'the test cluster\'s account has no JetStream storage limit',
+  // the backup alerts and panel: the controller's series (test/system/controller-dir.test.ts scrapes them)
+  ...Object.fromEntries(Object.values(BACKUP_METRICS).map((n) => [n, 'the controller\'s backup series, not `jetkeeper metrics`\''])),
 };
 
 let cluster: LocalCluster;

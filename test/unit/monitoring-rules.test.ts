@@ -12,6 +12,7 @@ import { homedir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parse } from 'yaml';
+import { BACKUP_METRICS } from '../../src/backup/metrics.js';
 import { seriesDefinitions } from '../../src/metrics/collectors.js';
 import { headingAnchor, metricNames, prometheusRule, withoutAnnotations, type RulesFile } from '../../src/metrics/rules.js';
 
@@ -73,7 +74,8 @@ test('the seed\'s three alerts are there, on jetkeeper names and on the exporter
 });
 
 test('every metric the rules and the dashboard name is a series jetkeeper defines', () => {
-  const defined = new Set(seriesDefinitions(true).map((d) => d.name));
+  // the controller's backup series (src/backup/metrics.ts) count as defined: the backup alerts and panels use them
+  const defined = new Set([...seriesDefinitions(true).map((d) => d.name), ...Object.values(BACKUP_METRICS)]);
   const dashboard = readFileSync(join(mon, 'grafana-dashboard.json'), 'utf8');
   const exprs = [...alerts.map((a) => a.expr), ...dashboardExprs(dashboard)];
   const unknown = exprs.flatMap(metricNames).filter((n) => !defined.has(n) && !NOT_FROM_METRICS.has(n));
@@ -118,4 +120,21 @@ test('promtool test rules: every alert fires on its synthetic series and stays q
 test('every alert is exercised by the promtool tests', () => {
   const t = readFileSync(join(mon, 'tests', 'rules.test.yaml'), 'utf8');
   for (const a of alerts) assert.match(t, new RegExp(`alertname: ${a.alert}\\n`), a.alert);
+});
+
+test('the backup alerts read only the controller\'s backup series and compare with each policy\'s own maxVerifiedAge', () => {
+  const backups = rules.groups.find((g) => g.name === 'jetkeeper-backups');
+  assert.ok(backups, 'a jetkeeper-backups group');
+  assert.deepEqual(backups.rules.map((r) => r.alert).sort(), ['JetkeeperBackupFailing', 'JetkeeperBackupNeverVerified', 'JetkeeperBackupVerifiedTooOld']);
+  const known = new Set<string>(Object.values(BACKUP_METRICS));
+  for (const r of backups.rules) {
+    assert.deepEqual(metricNames(r.expr).filter((n) => !known.has(n)), [], r.alert);
+    assert.match(r.annotations?.summary ?? '', /\{\{ \$labels\.policy \}\}.*\{\{ \$labels\.stream \}\}|\{\{ \$labels\.stream \}\}.*\{\{ \$labels\.policy \}\}/, `${r.alert}: the summary names policy and stream`);
+  }
+  for (const name of ['JetkeeperBackupVerifiedTooOld', 'JetkeeperBackupNeverVerified']) {
+    assert.ok(backups.rules.find((r) => r.alert === name)?.expr.includes(BACKUP_METRICS.maxVerifiedAge), `${name}: no fixed age`);
+  }
+  const dashboard = JSON.parse(readFileSync(join(mon, 'grafana-dashboard.json'), 'utf8')) as Dashboard;
+  const age = dashboard.panels.find((p) => p.title === 'Backups: age of the newest verified backup');
+  assert.ok(age?.targets?.some((t) => t.expr.includes(BACKUP_METRICS.lastVerified)), 'the dashboard shows the age of the newest verified backup');
 });
