@@ -33,6 +33,8 @@ export interface BackupCollector {
   observe(run: PolicyRunResult, maxVerifiedAge?: string): void;
   /** what the destination already held when the controller started */
   seed(policy: string, records: readonly DiskRecord[], maxVerifiedAge?: string): void;
+  /** a run that could not start (no connection, no stream list): counts as a failure of each stream it covers */
+  failedRun(policy: string, streams: readonly string[], maxVerifiedAge?: string): void;
   /** drops every series of a policy that went away */
   forget(policy: string): void;
 }
@@ -65,10 +67,15 @@ export function registerBackupMetrics(registry: Registry): BackupCollector {
     streamsOf.set(policy, (streamsOf.get(policy) ?? new Set()).add(stream));
     return { policy, stream };
   };
+  // both results exist from a policy's first run, so increase() sees the first failure too
+  const counted = (policy: string, result: 'ok' | 'failed') => {
+    runs.inc({ policy, result: result === 'ok' ? 'failed' : 'ok' }, 0);
+    runs.inc({ policy, result });
+  };
   return {
     observe(run, maxVerifiedAge) {
       const at = Date.parse(run.finishedAt) / 1000;
-      runs.inc({ policy: run.policy, result: run.ok ? 'ok' : 'failed' });
+      counted(run.policy, run.ok ? 'ok' : 'failed');
       for (const s of run.streams) {
         if (s.ok && !s.dir) continue; // skipped (a memory stream under `all`)
         const labels = touch(run.policy, s.stream);
@@ -92,6 +99,14 @@ export function registerBackupMetrics(registry: Registry): BackupCollector {
         if (r.createdAt) g.lastSuccess.set(labels, Date.parse(r.createdAt) / 1000);
         if (r.verifiedAt) g.lastVerified.set(labels, Date.parse(r.verifiedAt) / 1000);
         if (r.bytes !== undefined) g.size.set(labels, r.bytes);
+      }
+    },
+    failedRun(policy, streams, maxVerifiedAge) {
+      counted(policy, 'failed');
+      for (const stream of new Set([...streams, ...(streamsOf.get(policy) ?? [])])) {
+        const labels = touch(policy, stream);
+        g.maxAge.set(labels, maxAgeSeconds(maxVerifiedAge));
+        g.failures.inc(labels);
       }
     },
     forget(policy) {

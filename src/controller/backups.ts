@@ -193,6 +193,7 @@ export class BackupScheduler {
 
   private settle(e: Entry, policy: BackupPolicy, result: PolicyRunResult | undefined, failure: string | undefined): void {
     if (result) this.metrics.observe(result, policy.spec.maxVerifiedAge);
+    else this.metrics.failedRun(policyLabel(policy), namedStreams(policy), policy.spec.maxVerifiedAge);
     const streams: PolicyStreamStatus[] = (result?.streams ?? []).map((s) => ({
       stream: s.stream, ok: s.ok, dir: s.dir, bytes: s.bytes, durationSeconds: s.durationMs === undefined ? undefined : s.durationMs / 1000, verified: s.verified,
       ...(s.error ? { error: `${s.error.code}: ${redactUrls(s.error.message)}` } : {}),
@@ -218,6 +219,11 @@ export class BackupScheduler {
       this.o.log?.warn({ policy: e.item.key }, `status report failed: ${String(err)}`);
     }
   }
+}
+
+/** The streams a policy names (with `all`, the others are known only once a run listed them). */
+function namedStreams(p: BackupPolicy): string[] {
+  return [...p.spec.streams, ...p.spec.keyValues.map((b) => `KV_${b}`), ...p.spec.objectStores.map((b) => `OBJ_${b}`)];
 }
 
 function summary(streams: readonly PolicyStreamStatus[], readOnly: boolean): string {

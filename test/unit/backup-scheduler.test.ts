@@ -123,6 +123,10 @@ test('a run that cannot connect is Failed, not ready, drops the connection, show
   assert.equal(st.ready, false);
   assert.doesNotMatch(st.message, /secret/);
   assert.equal(h.dropped(), 1);
+  const text = await h.registry.metrics();
+  assert.match(text, /jetkeeper_backup_failures_total\{policy="nightly",stream="ORDERS"\} 1/, 'a run that could not start counts as a failure');
+  assert.match(text, /jetkeeper_backup_runs_total\{policy="nightly",result="failed"\} 1/);
+  assert.match(text, /jetkeeper_backup_runs_total\{policy="nightly",result="ok"\} 0/);
   h.clock.advance(24 * 3_600_000);
   await h.s.idle();
   assert.equal(h.runs.length, 2);
