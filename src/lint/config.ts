@@ -14,6 +14,8 @@ export interface LintConfig {
   clusterSize?: number;
   /** a stream (or bucket) is non-critical when this annotation or label has this value */
   nonCritical: { key: string; value: string };
+  /** team -> its subject prefixes (JKL024): a stream of one team must not take another's */
+  teams?: Readonly<Record<string, readonly string[]>>;
 }
 
 export const DEFAULT_CONFIG: LintConfig = { rules: {}, nonCritical: { key: 'jetkeeper.io/critical', value: 'false' } };
@@ -24,6 +26,7 @@ const configSchema = z.strictObject({
   rules: z.record(z.string(), levelSchema).optional(),
   clusterSize: z.number().int().min(1).max(5).optional(),
   nonCritical: z.strictObject({ key: z.string().min(1), value: z.string() }).partial().optional(),
+  teams: z.record(z.string().min(1), z.array(z.string().min(1)).min(1)).optional(),
 });
 
 /** Parses the text of a lint configuration; JK1202 names the key at fault and the file:line. */
@@ -41,7 +44,7 @@ export function parseLintConfig(text: string, file: string, knownRules: readonly
       message: `${key || 'the configuration'}: ${issue.message}`,
       field: key || undefined,
       at: positionOf(doc, issue.path.filter((p): p is string | number => typeof p !== 'symbol'), file, text),
-      fix: 'keys are rules (ID: off|info|warning|error), clusterSize (1-5) and nonCritical {key, value}; see docs/lint/index.md',
+      fix: 'keys are rules (ID: off|info|warning|error), clusterSize (1-5), nonCritical {key, value} and teams {TEAM: [subject prefixes]}; see docs/lint/index.md',
     });
   }
   const rules = parsed.data.rules ?? {};
@@ -54,6 +57,7 @@ export function parseLintConfig(text: string, file: string, knownRules: readonly
     rules,
     clusterSize: parsed.data.clusterSize,
     nonCritical: { ...DEFAULT_CONFIG.nonCritical, ...parsed.data.nonCritical },
+    ...(parsed.data.teams ? { teams: parsed.data.teams } : {}),
   };
 }
 

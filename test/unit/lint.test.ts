@@ -121,6 +121,12 @@ const cases: Case[] = [
     clean: [stream({ discard: 'new', maxBytes: 1048576, metadata: { 'io.nats.monitor.enabled': 'true', 'io.nats.monitor.msgs-critical': '1' } }), consumer()],
     field: 'spec.discard',
   },
+  {
+    id: 'JKL024',
+    fires: [stream({ subjects: ['orders.created', 'payments.settled'] }, { labels: { 'jetkeeper.io/team': 'orders' } }), consumer()],
+    clean: [stream({ subjects: ['orders.created', 'payments.settled'] }, { labels: { 'jetkeeper.io/team': 'payments-less' } }), consumer(), stream({ subjects: ['orders.>'], account: 'orders' }, {}, 'orders2')],
+    field: 'spec.subjects.1', config: withConfig({ teams: { orders: ['orders.>'], payments: ['payments.>'] } }),
+  },
   { id: 'JKL014', fires: [stream({ replicas: 5 }), consumer()], clean: [stream({ replicas: 3 }), consumer()], field: 'spec.replicas', config: withConfig({ clusterSize: 3 }) },
   { id: 'JKL014', fires: [manifest('KeyValue', 'config', { bucket: 'config', replicas: 5 })], clean: [manifest('KeyValue', 'config', { bucket: 'config', replicas: 3 })], field: 'spec.replicas', config: withConfig({ clusterSize: 3 }) },
   { id: 'JKL015', fires: [stream({ replicas: 2 }), consumer()], clean: [stream({ replicas: 3 }), consumer()], field: 'spec.replicas' },
@@ -297,4 +303,18 @@ describe('configuration and exit codes', () => {
     assert.equal(bad('clustersize: 3\n').code, 'JK1202');
     assert.equal(bad('rules: [\n').code, 'JK1201');
   });
+});
+
+test('JKL024 takes a stream\'s team from its label, then spec.account, then its namespace; own prefixes are fine', () => {
+  const config = withConfig({ teams: { orders: ['orders.>'], payments: ['payments.>'] } });
+  const byAccount = only(lint([stream({ subjects: ['payments.>'], account: 'orders' })], config), 'JKL024');
+  assert.equal(byAccount.length, 1);
+  assert.match(byAccount[0].message, /reaches into payments's prefix payments\.> \(the stream is team orders\)/);
+  const byNamespace = only(lint([stream({ subjects: ['orders.created'] }, { namespace: 'payments' })], config), 'JKL024');
+  assert.deepEqual(byNamespace.map((f) => f.field), ['spec.subjects.0']);
+  assert.deepEqual(only(lint([stream({ subjects: ['payments.>'] }, { namespace: 'payments' })], config), 'JKL024'), []);
+  assert.deepEqual(only(lint([stream({ subjects: ['payments.>'], account: 'orders' })]), 'JKL024'), [], 'no teams configured: nothing checked');
+  const parsed = parseLintConfig('teams:\n  orders: [orders.>]\n', '.jetkeeper-lint.yaml', RULES.map((r) => r.id));
+  assert.deepEqual(parsed.teams, { orders: ['orders.>'] });
+  assert.throws(() => parseLintConfig('teams:\n  orders: []\n', '.jetkeeper-lint.yaml', RULES.map((r) => r.id)), /teams\.orders/);
 });

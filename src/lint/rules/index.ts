@@ -15,6 +15,7 @@ import { interestNoConsumer } from './interest-no-consumer.js';
 import { maxDeliverUnlimited } from './max-deliver-unlimited.js';
 import { memoryBackup } from './memory-backup.js';
 import { memoryStorage } from './memory-storage.js';
+import { otherTeamPrefix } from './other-team-prefix.js';
 import { pushConsumer } from './push-consumer.js';
 import { replicasExceedCluster } from './replicas-cluster.js';
 import { singleReplica } from './single-replica.js';
@@ -27,7 +28,7 @@ export const RULES: readonly Rule[] = [
   filterNotCovered, ackWaitMissing, ackWaitShort, maxDeliverUnlimited, streamUnbounded, discardNewNoAlert,
   replicasExceedCluster, evenReplicas, pushConsumer, memoryBackup, userWildcard,
   ignoreWithoutReason(() => RULES.map((r) => r.id)),
-  ackNoneImplicit, userShared, exportPublic, userWithoutExpiry,
+  ackNoneImplicit, userShared, exportPublic, userWithoutExpiry, otherTeamPrefix,
 ];
 
 export const ruleById = (id: string): Rule | undefined => RULES.find((r) => r.id === id);
