@@ -5,11 +5,13 @@
 import type { Command } from 'commander';
 import { securityJsonSchema, securityKindNames, accountJwtFiles, applyAccounts, formatIssueResult, formatPushReport, formatSecurityPlan, planAccounts, pushAccounts, ROLES, systemCreds } from '../accounts/index.js';
 import { JkError } from '../errors.js';
+import { KubeClient } from '../kube/client.js';
+import { writeCredsSecrets } from '../kube/secrets.js';
 import { loadManifests } from '../manifests/load.js';
 import { action, emit, globalOptions, resolveSettings, stateHome, type GlobalOptions, readStdin } from './common.js';
 import { join } from 'node:path';
 
-interface AccountsFlags { file?: string[]; keys?: string; url?: string; ca?: string; account?: string[]; wait?: string }
+interface AccountsFlags { file?: string[]; keys?: string; url?: string; ca?: string; account?: string[]; wait?: string; secretsNamespace?: string; secretPrefix?: string; kubeconfig?: string }
 
 const collect = (v: string, prev: string[] = []) => [...prev, v];
 
@@ -41,10 +43,14 @@ export function accountsCommand(program: Command): void {
   withFiles(accounts.command('apply').description('generate missing seeds (once), issue the JWTs that changed, write creds per user and a nats context for the system user'))
     .option('--url <urls>', 'server URL(s) for the nats context (default: the Operator serviceUrls)')
     .option('--ca <file>', 'CA certificate for the nats context')
+    .option('--secrets-namespace <ns>', 'also write each user\'s creds into a Kubernetes Secret <account>-<user>-nats-creds (key user.creds) in this namespace, as an Account CR reads them')
+    .option('--secret-prefix <prefix>', 'with --secrets-namespace: put this before every Secret name', '')
+    .option('--kubeconfig <file>', 'with --secrets-namespace: kubeconfig file (default: in-cluster, then the usual lookup)')
     .action(action(async (opts: AccountsFlags, c: Command) => {
       const o = globalOptions(c);
       const r = await applyAccounts(await docs(opts), keysDir(o, opts), { url: opts.url, ca: opts.ca });
-      emit(o, r, () => formatIssueResult(r));
+      const secrets = opts.secretsNamespace ? await writeCredsSecrets(KubeClient.load({ kubeconfig: opts.kubeconfig }), opts.secretsNamespace, r.creds, opts.secretPrefix) : undefined;
+      emit(o, secrets ? { ...r, secrets } : r, () => [formatIssueResult(r), ...(secrets ?? []).map((x) => `secret ${opts.secretsNamespace}/${x.name} (${x.user}): ${x.result}`)].join('\n'));
     }));
   withFiles(accounts.command('push').description("send the account JWTs to every server's resolver ($SYS.REQ.CLAIMS.UPDATE) as the system user; report each server's answer"))
     .option('--account <name>', 'push only this NatsAccount (repeatable)', collect)

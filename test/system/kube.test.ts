@@ -323,9 +323,16 @@ describe('Kubernetes controller on a real kube-apiserver', { skip }, () => {
     secured = await startTestCluster(1, { secure: true });
     const st = secured.secure!;
     const credsText = readFileSync(st.controllerCreds, 'utf8');
-    await admin.upsert({ apiVersion: 'v1', kind: 'Secret', metadata: { name: 'orders-creds', namespace: NS }, stringData: { 'user.creds': credsText } } as never);
+    // the creds Secrets come from `jetkeeper accounts apply --secrets-namespace`, one per user
+    const apply = spawnSync(process.execPath, ['bin/jetkeeper.js', 'accounts', 'apply', '-f', st.manifests, '--keys', st.keys, '--secrets-namespace', NS, '--kubeconfig', kube!.adminKubeconfig, '-o', 'json'], { cwd: root, encoding: 'utf8' });
+    assert.equal(apply.status, 0, apply.stderr);
+    const secrets = (JSON.parse(apply.stdout) as { secrets: { user: string; name: string; result: string }[] }).secrets;
+    assert.deepEqual(secrets.find((x) => x.user === 'orders/jetkeeper'), { user: 'orders/jetkeeper', name: 'orders-jetkeeper-nats-creds', result: 'created' });
+    assert.ok(!apply.stdout.includes(/SU[A-Z2-7]{40,}/.exec(credsText)![0]), 'apply prints no seed');
+    const again = spawnSync(process.execPath, ['bin/jetkeeper.js', 'accounts', 'apply', '-f', st.manifests, '--keys', st.keys, '--secrets-namespace', NS, '--kubeconfig', kube!.adminKubeconfig, '-o', 'json'], { cwd: root, encoding: 'utf8' });
+    assert.ok((JSON.parse(again.stdout) as { secrets: { result: string }[] }).secrets.every((x) => x.result === 'unchanged'), again.stdout);
     await admin.upsert({ apiVersion: 'v1', kind: 'Secret', metadata: { name: 'orders-ca', namespace: NS }, stringData: { 'ca.crt': readFileSync(st.tls.ca, 'utf8') } } as never);
-    await admin.upsert(cr('Account', 'orders-secure', { servers: secured.urls, creds: { secret: { name: 'orders-creds' }, file: 'user.creds' }, tls: { secret: { name: 'orders-ca' }, ca: 'ca.crt' } }));
+    await admin.upsert(cr('Account', 'orders-secure', { servers: secured.urls, creds: { secret: { name: 'orders-jetkeeper-nats-creds' }, file: 'user.creds' }, tls: { secret: { name: 'orders-ca' }, ca: 'ca.crt' } }));
     await admin.upsert(cr('Stream', 'secured', { name: 'SECURED', subjects: ['secured.>'], storage: 'file', account: 'orders-secure' }));
     await waitReady('Stream', 'secured', (x) => x.status === 'True', 'Ready on the secure server');
     const direct = await JetStreamAdmin.connect({ servers: secured.urls, creds: st.controllerCreds, tls: { ca: st.tls.ca } });
@@ -337,10 +344,10 @@ describe('Kubernetes controller on a real kube-apiserver', { skip }, () => {
     assert.equal(await js.streamInfo('SECURED'), undefined, 'not on the default cluster');
     await waitReady('Account', 'orders-secure', (x) => x.status === 'True', 'Ready (Secrets readable)');
     // a wrong key in the Secret: the Stream names the Secret and the key, and the seed is nowhere
-    await admin.upsert(cr('Account', 'orders-broken', { servers: secured.urls, creds: { secret: { name: 'orders-creds' }, file: 'missing.creds' } }));
+    await admin.upsert(cr('Account', 'orders-broken', { servers: secured.urls, creds: { secret: { name: 'orders-jetkeeper-nats-creds' }, file: 'missing.creds' } }));
     await admin.upsert(cr('Stream', 'secured-broken', { name: 'SECURED_B', subjects: ['secb.>'], storage: 'file', account: 'orders-broken' }));
     const bad = await waitReady('Stream', 'secured-broken', (x) => x.status === 'False', 'not Ready');
-    assert.match(bad.message, /orders-creds/);
+    assert.match(bad.message, /orders-jetkeeper-nats-creds/);
     assert.match(bad.message, /missing\.creds/);
     const seed = /SU[A-Z2-7]{40,}/.exec(credsText)![0];
     const jwt = /eyJ[\w-]+\.[\w-]+\.[\w-]+/.exec(credsText)![0];
