@@ -11,29 +11,7 @@ import { backupPolicySchema, type BackupPolicy, type PolicyDeps, type PolicyRunR
 import { SIDECAR_FILE, SIDECAR_FORMAT } from '../../src/backup/format.js';
 import type { JetStreamAdmin } from '../../src/nats/admin.js';
 import { JkError } from '../../src/errors.js';
-
-class FakeClock {
-  t: number;
-  timers: { at: number; fn: () => void; id: number }[] = [];
-  waits: number[] = [];
-  private next = 0;
-  constructor(iso: string) { this.t = Date.parse(iso); }
-  now = () => this.t;
-  setTimeout = (fn: () => void, ms: number) => { this.waits.push(ms); const id = ++this.next; this.timers.push({ at: this.t + ms, fn, id }); return id; };
-  clearTimeout = (h: unknown) => { this.timers = this.timers.filter((x) => x.id !== h); };
-  /** moves time forward, firing due timers in order */
-  advance(ms: number): void {
-    const end = this.t + ms;
-    for (;;) {
-      const due = this.timers.filter((x) => x.at <= end).sort((a, b) => a.at - b.at)[0];
-      if (!due) break;
-      this.timers = this.timers.filter((x) => x !== due);
-      this.t = Math.max(this.t, due.at);
-      due.fn();
-    }
-    this.t = end;
-  }
-}
+import { FakeClock } from '../helpers/clock.js';
 
 const policy = (spec: Record<string, unknown>, name = 'nightly'): BackupPolicy => backupPolicySchema.parse({
   apiVersion: 'jetstream.jetkeeper.io/v1alpha1', kind: 'BackupPolicy', metadata: { name }, spec: { streams: ['ORDERS'], schedule: '0 2 * * *', destination: '/nonexistent-jetkeeper', ...spec },

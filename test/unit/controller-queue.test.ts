@@ -1,32 +1,8 @@
 /** The controller's work queue with fake time: backoff per key, one pass in flight per key, bounded workers, dependency wake-up, graceful stop. */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { retryDelay, WorkQueue, type Clock, type WorkResult } from '../../src/controller/queue.js';
-
-class FakeClock implements Clock {
-  t = 0;
-  timers: { at: number; ms: number; fn: () => void; id: number }[] = [];
-  private next = 1;
-  now(): number { return this.t; }
-  setTimeout(fn: () => void, ms: number): unknown {
-    const id = this.next++;
-    this.timers.push({ at: this.t + ms, ms, fn, id });
-    return id;
-  }
-  clearTimeout(h: unknown): void { this.timers = this.timers.filter((x) => x.id !== h); }
-  /** Moves time forward, firing due timers in order. */
-  advance(ms: number): void {
-    const end = this.t + ms;
-    for (;;) {
-      const due = this.timers.filter((x) => x.at <= end).sort((a, b) => a.at - b.at)[0];
-      if (!due) break;
-      this.timers = this.timers.filter((x) => x !== due);
-      this.t = due.at;
-      due.fn();
-    }
-    this.t = end;
-  }
-}
+import { retryDelay, WorkQueue, type WorkResult } from '../../src/controller/queue.js';
+import { FakeClock } from '../helpers/clock.js';
 
 const tick = () => new Promise<void>((r) => setImmediate(r));
 async function settle(): Promise<void> {
