@@ -25,7 +25,7 @@ import { validateDocuments } from '../src/manifests/validate.js';
 import { reconcile } from '../src/reconcile/reconcile.js';
 import { generateManifests } from './apply.js';
 import {
-  environment, fmtMs, fmtRatio, intOption, log, now, pool, round, runWhenMain, table, withCluster, writeJson, RESULTS_DIR,
+  benchResult, fmtMs, fmtRatio, intOption, log, now, pool, round, runWhenMain, table, withCluster,
   type Benchmark, type BenchResult, type OptionSpecs, type ParsedOptions, type Ratio,
 } from './lib.js';
 
@@ -169,9 +169,7 @@ function report(n: number, m: Measures): BenchResult {
     ['(c) one changed resource', `${m.single.requests} req, ${m.single.writes} write(s)`, '', ''],
     ['(d) RSS / idle CPU', `${round(m.rssMiB, 1)} MiB / ${round(m.idleCpuPct, 2)} %`, '', ''],
   ]);
-  const data = { environment: environment(), streams: n, measures: m, ratios };
-  writeJson(join(RESULTS_DIR, 'controller.json'), data);
-  return { benchmark: 'controller', ok: ratios.every((r) => r.ok !== false), ratios, text, data };
+  return benchResult('controller', ratios, text, { streams: n, measures: m });
 }
 
 export const controllerBenchmark: Benchmark = {

@@ -116,6 +116,13 @@ export interface BenchResult {
   data: Record<string, unknown>;
 }
 
+/** The result of a benchmark, its data written to bench/results/<name>.json with the environment it ran in. */
+export function benchResult(benchmark: string, ratios: Ratio[], text: string, data: Record<string, unknown>): BenchResult {
+  const full = { environment: environment(), ...data, ratios };
+  writeJson(join(RESULTS_DIR, `${benchmark}.json`), full);
+  return { benchmark, ok: ratios.every((r) => r.ok !== false), ratios, text, data: full };
+}
+
 export interface Benchmark {
   name: string;
   description: string;

@@ -20,7 +20,7 @@ import { plan } from '../src/plan/plan.js';
 import { reconcile, type ReconcileInput } from '../src/reconcile/reconcile.js';
 import { generateManifests } from './apply.js';
 import {
-  environment, fmtMs, fmtRatio, intOption, log, median, now, pool, round, runWhenMain, table, withCluster, writeJson, RESULTS_DIR,
+  benchResult, fmtMs, fmtRatio, intOption, log, median, now, pool, round, runWhenMain, table, withCluster,
   type Benchmark, type BenchResult, type OptionSpecs, type ParsedOptions, type Ratio,
 } from './lib.js';
 import { join } from 'node:path';
@@ -146,9 +146,7 @@ function report(n: number, m: Measures): BenchResult {
     [`(b) no-op reconcile of ${3 * n}, read all, open connection`, fmtMs(noop), fmtMs(rawList), fmtRatio(noop / rawList)],
     [`(c) plan() of ${3 * n}`, fmtMs(planMs), '', ''],
   ]);
-  const data = { environment: environment(), streams: n, measures: m, ratios };
-  writeJson(join(RESULTS_DIR, 'reconcile.json'), data);
-  return { benchmark: 'reconcile', ok: ratios.every((r) => r.ok !== false), ratios, text, data };
+  return benchResult('reconcile', ratios, text, { streams: n, measures: m });
 }
 
 export const reconcileBenchmark: Benchmark = {
