@@ -232,10 +232,19 @@ export function systemView(gathers: readonly ServerGather[], opts: { at?: number
   };
 }
 
+/** The meta leader a server reports; a standalone JetStream server (no meta cluster in its /jsz) leads itself. */
+export function reportedMetaLeader(s: ServerView): string | undefined {
+  if (s.metaLeader) return s.metaLeader;
+  return s.jetstream && s.metaClusterSize === undefined && !s.cluster ? s.name : undefined;
+}
+
 /** The meta leader most answering servers agree on. */
 export function metaLeader(servers: readonly ServerView[]): string | undefined {
   const votes = new Map<string, number>();
-  for (const s of servers) if (s.metaLeader) votes.set(s.metaLeader, (votes.get(s.metaLeader) ?? 0) + 1);
+  for (const s of servers) {
+    const leader = reportedMetaLeader(s);
+    if (leader) votes.set(leader, (votes.get(leader) ?? 0) + 1);
+  }
   return [...votes.entries()].sort((a, b) => b[1] - a[1])[0]?.[0];
 }
 

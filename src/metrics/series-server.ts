@@ -1,5 +1,5 @@
 /** Server and cluster series: is the cluster healthy, is JetStream enabled and within its limits, are clients failing. */
-import { metaLeader, type ServerView, type SystemView } from './model.js';
+import { metaLeader, reportedMetaLeader, type ServerView, type SystemView } from './model.js';
 import { def, type Row, type SeriesDef } from './series.js';
 import type { Snapshot } from './source.js';
 
@@ -38,7 +38,7 @@ export const serverSeries: SeriesDef[] = [
   def('jetkeeper_server_jetstream_sync_interval_seconds', 'How often the server fsyncs JetStream files (sync_interval; default 120 s).', SERVER, perServer((s) => s.syncIntervalS)),
   def('jetkeeper_server_jetstream_api_errors', 'JetStream API requests that returned an error since the server started (cumulative).', SERVER, perServer((s) => s.apiErrors)),
   def('jetkeeper_server_jetstream_api_requests', 'JetStream API requests since the server started (cumulative).', SERVER, perServer((s) => s.apiTotal)),
-  def('jetkeeper_server_is_meta_leader', 'Whether the server is the JetStream meta leader, as the server itself reports.', SERVER, perServer((s) => (s.jetstream ? s.metaLeader === s.name : undefined))),
+  def('jetkeeper_server_is_meta_leader', 'Whether the server is the JetStream meta leader, as the server itself reports.', SERVER, perServer((s) => (s.jetstream ? reportedMetaLeader(s) === s.name : undefined))),
   def('jetkeeper_cluster_servers_seen', 'Servers of the cluster that answered the last gather.', ['cluster'], (snap) => clusterRows(snap, (ss) => ss.length)),
   def('jetkeeper_cluster_servers_expected', 'Servers the cluster should have (--expect-servers; absent when not set).', ['cluster'],
     (snap) => clusterRows(snap, () => (snap.view.expectServers > 0 ? snap.view.expectServers : undefined))),

@@ -167,3 +167,12 @@ test('listen addresses', () => {
   assert.throws(() => parseListen('9477'), /JK6002|HOST:PORT/);
   assert.throws(() => parseListen('h:70000'), /HOST:PORT/);
 });
+
+test('a standalone JetStream server leads its own meta group; a cluster without a leader has none', async () => {
+  const { metaLeader } = await import('../../src/metrics/model.js');
+  const view = (o: Record<string, unknown>) => ({ name: 'n1', monitorUrl: 'http://127.0.0.1:8222', up: true, cluster: '', jetstream: true, ...o }) as never;
+  assert.equal(metaLeader([view({})]), 'n1');
+  assert.equal(metaLeader([view({ cluster: 'c', metaClusterSize: 3 }), view({ name: 'n2', cluster: 'c', metaClusterSize: 3 })]), undefined);
+  assert.equal(metaLeader([view({ cluster: 'c', metaClusterSize: 3, metaLeader: 'n2' }), view({ name: 'n2', cluster: 'c', metaClusterSize: 3, metaLeader: 'n2' })]), 'n2');
+  assert.equal(metaLeader([view({ jetstream: false })]), undefined);
+});
