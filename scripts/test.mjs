@@ -52,7 +52,7 @@ const suite = (label, paths, env) => new Promise((resolve) => {
 });
 
 // Tests that need the tools of scripts/install-tools.mjs; everything else runs while they build.
-const NEED_TOOLS = new Set(['kube.test.js', 'metrics.test.js']);
+const NEED_TOOLS = new Set(['kube.test.js', 'metrics.test.js', 'doctor-kube.test.js']);
 const systemTests = readdirSync('dist/test/system').filter((f) => f.endsWith('.test.js'));
 const system = (needTools) => systemTests.filter((f) => NEED_TOOLS.has(f) === needTools).map((f) => join('dist/test/system', f));
 const debian = join(cache, 'debian', 'nats-server');

@@ -36,7 +36,7 @@ export { registerJetStreamCollectors, seriesDefinitions, type CollectorOptions }
 export { MetricsSource, type MetricsSourceOptions, type Snapshot } from './metrics/source.js';
 export { AdvisoryLog, classifyAdvisory, type AdvisoryEvent } from './metrics/advisories.js';
 export { checkStream, checkConsumer, type CheckResult } from './metrics/thresholds.js';
-export { doctor, kubernetesFindings, type DoctorReport, type Finding, type KubeFacts } from './metrics/doctor.js';
+export { doctor, kubernetesFindings, type DoctorReport, type Finding, type KubeAccessError, type KubeFacts } from './metrics/doctor.js';
 export { serveMetrics } from './metrics/http.js';
 export * from './lint/index.js';
 export { Controller, type ControllerOptions, type ControllerSnapshot } from './controller/controller.js';

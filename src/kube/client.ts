@@ -6,7 +6,7 @@
  * sends arbitrary objects (with server-side dry-run) for tests and installs.
  */
 import {
-  ApiException, CoordinationV1Api, CoreV1Api, CustomObjectsApi, KubeConfig, KubernetesObjectApi, PatchStrategy,
+  ApiException, AppsV1Api, CoordinationV1Api, CoreV1Api, CustomObjectsApi, KubeConfig, KubernetesObjectApi, PatchStrategy, PolicyV1Api,
   setHeaderOptions, type KubernetesObject, type V1Lease, type CoreV1Event,
 } from '@kubernetes/client-node';
 import { JkError } from '../errors.js';
@@ -28,6 +28,13 @@ export interface KubeClientOptions {
 
 /** A coordination.k8s.io/v1 Lease (leader election). */
 export type Lease = V1Lease;
+
+/** API discovery (`/apis/GROUP/VERSION`): which kinds a group version serves. */
+class DiscoveryApi extends KubernetesObjectApi {
+  async serves(apiVersion: string, kind: string): Promise<boolean> {
+    return (await this.resource(apiVersion, kind)) !== undefined;
+  }
+}
 
 const MERGE = setHeaderOptions('Content-Type', PatchStrategy.MergePatch);
 
@@ -61,14 +68,20 @@ export class KubeClient {
   readonly custom: CustomObjectsApi;
   readonly core: CoreV1Api;
   readonly coordination: CoordinationV1Api;
+  readonly apps: AppsV1Api;
+  readonly policy: PolicyV1Api;
   readonly objects: KubernetesObjectApi;
+  private readonly discovery: DiscoveryApi;
 
   private constructor(config: KubeConfig) {
     this.config = config;
     this.custom = config.makeApiClient(CustomObjectsApi);
     this.core = config.makeApiClient(CoreV1Api);
     this.coordination = config.makeApiClient(CoordinationV1Api);
+    this.apps = config.makeApiClient(AppsV1Api);
+    this.policy = config.makeApiClient(PolicyV1Api);
     this.objects = KubernetesObjectApi.makeApiClient(config);
+    this.discovery = config.makeApiClient(DiscoveryApi);
   }
 
   /** Loads the configuration: a kubeconfig file, the in-cluster ServiceAccount, or the default kubeconfig. */
@@ -201,6 +214,36 @@ export class KubeClient {
     } catch (e) {
       if (httpStatus(e) !== 404) throw e;
     }
+  }
+
+  /**
+   * Whether the API serves `kind` in `apiVersion` (discovery, allowed to every authenticated user);
+   * false when the group version is not served at all (404).
+   */
+  async serves(apiVersion: string, kind: string): Promise<boolean> {
+    try {
+      return await this.discovery.serves(apiVersion, kind);
+    } catch (e) {
+      if (httpStatus(e) === 404) return false;
+      throw e;
+    }
+  }
+
+  /** The API server of the current context (for messages). */
+  server(): string {
+    return this.config.getCurrentCluster()?.server ?? '';
+  }
+
+  /**
+   * Merge-patches the status subresource of a built-in workload object (tests: stand in for the
+   * controllers a bare API server does not run, e.g. a StatefulSet's readyReplicas or a PVC's phase).
+   */
+  async patchBuiltinStatus(kind: 'StatefulSet' | 'Deployment' | 'PersistentVolumeClaim' | 'Pod', namespace: string, name: string, status: Record<string, unknown>): Promise<void> {
+    const req = { namespace, name, body: { status } };
+    if (kind === 'StatefulSet') await this.apps.patchNamespacedStatefulSetStatus(req, MERGE);
+    else if (kind === 'Deployment') await this.apps.patchNamespacedDeploymentStatus(req, MERGE);
+    else if (kind === 'PersistentVolumeClaim') await this.core.patchNamespacedPersistentVolumeClaimStatus(req, MERGE);
+    else await this.core.patchNamespacedPodStatus(req, MERGE);
   }
 
   /** Merge-patches an object's main resource (tests: change a spec as a user would). */

@@ -130,25 +130,94 @@ function thresholdFindings(snap: Snapshot): Finding[] {
   return out;
 }
 
-/** Kubernetes facts, as a reader of the cluster hands them in (see src/kube). */
+/** A list or discovery call of the Kubernetes reader that the API server refused. */
+export interface KubeAccessError {
+  verb: string;
+  /** resource.group, e.g. `statefulsets.apps` */
+  resource: string;
+  /** absent: cluster-wide */
+  namespace?: string;
+  status: number;
+  message: string;
+}
+
+/** Kubernetes facts, as a reader of the cluster hands them in (see src/kube/doctor-facts.ts). */
 export interface KubeFacts {
   statefulSets: { name: string; replicas: number; ready: number }[];
   pvcs: { name: string; phase: string }[];
   pods: { name: string; node: string; ready: boolean }[];
   pdbs: { name: string }[];
-  controller?: { ready: boolean };
+  /** found: false when the reader looked for the controller Deployment and found none */
+  controller?: { ready: boolean; found?: boolean; name?: string; namespace?: string; replicas?: number; readyReplicas?: number };
+  /** where the reader looked: the namespace and the StatefulSet label selector */
+  scope?: { namespace: string; selector: string };
+  /** the CustomResourceDefinitions jetkeeper and NACK use (`streams.jetstream.nats.io`, ...) and whether the API serves them */
+  crds?: { name: string; installed: boolean }[];
+  /** the facts that could not be read (their checks are skipped, never guessed) */
+  unread?: ('statefulSets' | 'pvcs' | 'pods' | 'pdbs')[];
+  /** calls the API server refused (RBAC 403, 404 of an API group, ...) */
+  accessErrors?: KubeAccessError[];
+  /** the cluster could not be read at all: configuration not loadable, API server not reachable, credentials rejected */
+  failure?: { what: 'kubeconfig' | 'unreachable' | 'unauthorized'; where: string; message: string };
+}
+
+const FAILURE_FIX: Record<NonNullable<KubeFacts['failure']>['what'], string> = {
+  kubeconfig: 'give a readable kubeconfig with a current context (--kubeconfig, $KUBECONFIG or ~/.kube/config)',
+  unreachable: 'check the kubeconfig\'s server address, the network and VPN to it, and that the API server runs (kubectl cluster-info)',
+  unauthorized: 'refresh the kubeconfig\'s credentials (token, client certificate or exec plugin)',
+};
+
+function failureFinding(x: NonNullable<KubeFacts['failure']>): Finding {
+  const check = x.what === 'kubeconfig' ? 'kubeconfig' : 'kube-api';
+  return f('kubernetes', check, 'warning', x.where, `${x.what === 'kubeconfig' ? 'kubeconfig not loadable' : x.what === 'unauthorized' ? 'the API server rejected the credentials' : 'the API server cannot be reached'}: ${x.message}; the Kubernetes layer was not checked`, FAILURE_FIX[x.what]);
+}
+
+function accessFindings(errors: readonly KubeAccessError[]): Finding[] {
+  return errors.map((e) => {
+    const where = e.namespace ? `in namespace ${e.namespace}` : 'cluster-wide';
+    const denied = e.status === 403;
+    return f('kubernetes', 'kube-access', 'warning', e.resource, `${denied ? 'forbidden' : 'failed'}: ${e.verb} ${e.resource} ${where} (HTTP ${e.status || 'no answer'}): ${e.message}; the checks that need it were skipped`,
+      denied ? `grant the kubeconfig's user ${e.verb} on ${e.resource} ${where} (a Role or ClusterRole and its binding)` : 'check the API server serves this resource (kubectl api-resources)');
+  });
+}
+
+function workloadFindings(k: KubeFacts): Finding[] {
+  const out: Finding[] = [];
+  const read = (x: NonNullable<KubeFacts['unread']>[number]) => !k.unread?.includes(x);
+  if (read('statefulSets') && k.scope && !k.statefulSets.length) out.push(f('kubernetes', 'statefulset', 'warning', `namespace/${k.scope.namespace}`, `no StatefulSet labelled ${k.scope.selector} in namespace ${k.scope.namespace}`, 'pass --namespace where NATS runs, or --nats-selector with the labels of its StatefulSet'));
+  for (const s of k.statefulSets.filter((x) => x.ready < x.replicas)) out.push(f('kubernetes', 'statefulset', 'critical', `StatefulSet/${s.name}`, `${s.ready} of ${s.replicas} replicas ready`, 'kubectl describe the pods that are not ready'));
+  if (read('pvcs')) for (const p of k.pvcs.filter((x) => x.phase !== 'Bound')) out.push(f('kubernetes', 'pvc', 'critical', `PersistentVolumeClaim/${p.name}`, `phase ${p.phase}`, 'check the storage class can provision volumes'));
+  const placed = k.pods.filter((p) => p.node);
+  const nodes = new Set(placed.map((p) => p.node));
+  if (read('pods') && placed.length > 1 && nodes.size < placed.length) out.push(f('kubernetes', 'spread', 'warning', 'pods', `${placed.length} NATS pods on ${nodes.size} node(s)`, 'add pod anti-affinity or topology spread constraints so one node failure takes one server'));
+  const natsFound = k.statefulSets.length > 0 || k.pods.length > 0;
+  if (read('pdbs') && natsFound && !k.pdbs.length) out.push(f('kubernetes', 'pdb', 'warning', 'pods', 'no PodDisruptionBudget for the NATS pods', 'add a PodDisruptionBudget with maxUnavailable: 1'));
+  return out;
+}
+
+function controllerFinding(c: NonNullable<KubeFacts['controller']>): Finding[] {
+  const counts = c.readyReplicas !== undefined ? ` (${c.readyReplicas} of ${c.replicas ?? 1} replicas ready${c.name ? `, Deployment ${c.namespace ? `${c.namespace}/` : ''}${c.name}` : ''})` : '';
+  if (c.found === false) return [f('kubernetes', 'controller', 'info', 'controller', 'no jetkeeper controller Deployment found: Stream, Consumer, KeyValue, ObjectStore and BackupPolicy objects are not reconciled by jetkeeper', 'install the Helm chart (deploy/helm/jetkeeper) if the cluster should reconcile them')];
+  return c.ready ? [] : [f('kubernetes', 'controller', 'critical', 'controller', `the jetkeeper controller is not ready${counts}`, 'kubectl logs the controller pod')];
+}
+
+function crdFinding(crds: readonly { name: string; installed: boolean }[], controllerFound: boolean): Finding[] {
+  const missing = crds.filter((c) => !c.installed).map((c) => c.name);
+  if (!missing.length) return [];
+  return [f('kubernetes', 'crds', controllerFound ? 'warning' : 'info', 'CustomResourceDefinitions', `not installed: ${missing.join(', ')}`, '`jetkeeper crds | kubectl apply -f -` (or install the Helm chart with its CRDs)')];
 }
 
 export function kubernetesFindings(k: KubeFacts | undefined): Finding[] {
   if (!k) return [f('kubernetes', 'kubeconfig', 'info', 'kubernetes', 'no kubeconfig: the Kubernetes layer was not checked', 'run where a kubeconfig is present ($KUBECONFIG or ~/.kube/config) to check StatefulSets, PVCs, pod spread and PDBs')];
-  const out: Finding[] = [];
-  for (const s of k.statefulSets.filter((x) => x.ready < x.replicas)) out.push(f('kubernetes', 'statefulset', 'critical', `StatefulSet/${s.name}`, `${s.ready} of ${s.replicas} replicas ready`, 'kubectl describe the pods that are not ready'));
-  for (const p of k.pvcs.filter((x) => x.phase !== 'Bound')) out.push(f('kubernetes', 'pvc', 'critical', `PersistentVolumeClaim/${p.name}`, `phase ${p.phase}`, 'check the storage class can provision volumes'));
-  const nodes = new Set(k.pods.map((p) => p.node));
-  if (k.pods.length > 1 && nodes.size < k.pods.length) out.push(f('kubernetes', 'spread', 'warning', 'pods', `${k.pods.length} NATS pods on ${nodes.size} node(s)`, 'add pod anti-affinity or topology spread constraints so one node failure takes one server'));
-  if (!k.pdbs.length) out.push(f('kubernetes', 'pdb', 'warning', 'pods', 'no PodDisruptionBudget for the NATS pods', 'add a PodDisruptionBudget with maxUnavailable: 1'));
-  if (k.controller && !k.controller.ready) out.push(f('kubernetes', 'controller', 'critical', 'controller', 'the jetkeeper controller is not ready', 'kubectl logs the controller pod'));
-  return out.length ? out : [f('kubernetes', 'cluster', 'ok', 'kubernetes', 'StatefulSets ready, PVCs bound, pods spread, PDB present', '')];
+  if (k.failure) return [failureFinding(k.failure)];
+  const out = [
+    ...workloadFindings(k),
+    ...(k.controller ? controllerFinding(k.controller) : []),
+    ...(k.crds ? crdFinding(k.crds, !!k.controller && k.controller.found !== false) : []),
+    ...accessFindings(k.accessErrors ?? []),
+  ];
+  const ok = f('kubernetes', 'cluster', 'ok', 'kubernetes', 'StatefulSets ready, PVCs bound, pods spread, PDB present', '');
+  return out.some((x) => x.severity !== 'info') ? out : [...out, ok];
 }
 
 export interface DoctorReport {
