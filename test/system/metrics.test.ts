@@ -61,7 +61,7 @@ before(async () => {
   await admin.createStream({ name: 'COPY', num_replicas: 1, storage: 'file', retention: 'limits', mirror: { name: 'ORDERS' } });
   await admin.createConsumer('ORDERS', { durable_name: 'idle', ack_policy: 'explicit', num_replicas: 3 });
   await admin.createConsumer('ORDERS', {
-    durable_name: 'worker', ack_policy: 'explicit', ack_wait: 60e9, num_replicas: 3,
+    durable_name: 'worker', ack_policy: 'explicit', ack_wait: 60e9, num_replicas: 3, max_ack_pending: 5, // a fetch after the naks can only get the redeliveries
     metadata: { 'io.nats.monitor.last-ack-critical': '1m', 'io.nats.monitor.unprocessed-critical': '1000' },
   });
   metrics = await startMetrics([
