@@ -6,15 +6,19 @@
  * `is_consumer_leader="true"` as the exporter labels its leader rows.
  */
 import type { ConsumerView, ServerView, StreamView } from './model.js';
-import { def, type Labels, type Row, type SeriesDef } from './series.js';
+import { def, LabelCache, type Labels, type Row, type SeriesDef } from './series.js';
 import type { Snapshot } from './source.js';
 
 const SRV = ['server_id', 'server_name', 'cluster'];
 const STR = [...SRV, 'account', 'stream_name', 'stream_leader', 'is_stream_leader'];
 const CON = [...STR, 'consumer_name', 'consumer_leader', 'is_consumer_leader'];
 
+const serverLabels = new LabelCache<ServerView>();
+const streamLabels = new LabelCache<StreamView>();
+const consumerLabels = new LabelCache<ConsumerView>();
+
 function srv(s: ServerView): Labels {
-  return { server_id: s.id ?? '', server_name: s.name, cluster: s.cluster };
+  return serverLabels.get(s, () => ({ server_id: s.id ?? '', server_name: s.name, cluster: s.cluster }));
 }
 
 function servers(pick: (s: ServerView) => number | boolean | undefined): (snap: Snapshot) => Row[] {
@@ -22,8 +26,10 @@ function servers(pick: (s: ServerView) => number | boolean | undefined): (snap: 
 }
 
 function str(snap: Snapshot, s: StreamView): Labels {
-  const from = snap.view.servers.find((x) => x.name === s.from);
-  return { server_id: from?.id ?? '', server_name: s.from, cluster: s.cluster, account: s.account, stream_name: s.stream, stream_leader: s.leader ?? '', is_stream_leader: String(s.leader === s.from) };
+  return streamLabels.get(s, () => {
+    const from = snap.view.servers.find((x) => x.name === s.from);
+    return { server_id: from?.id ?? '', server_name: s.from, cluster: s.cluster, account: s.account, stream_name: s.stream, stream_leader: s.leader ?? '', is_stream_leader: String(s.leader === s.from) };
+  });
 }
 
 function streams(pick: (s: StreamView) => number | undefined): (snap: Snapshot) => Row[] {
@@ -36,7 +42,7 @@ function consumers(pick: (c: ConsumerView) => number | undefined): (snap: Snapsh
     return snap.view.consumers.filter((c) => !c.ephemeral).flatMap((c) => {
       const s = byKey.get(`${c.account}\u0000${c.stream}`);
       if (!s) return [];
-      const labels = { ...str(snap, s), consumer_name: c.consumer, consumer_leader: c.leader ?? '', is_consumer_leader: String(c.leader === c.from) };
+      const labels = consumerLabels.get(c, () => ({ ...str(snap, s), consumer_name: c.consumer, consumer_leader: c.leader ?? '', is_consumer_leader: String(c.leader === c.from) }));
       return [[labels, pick(c)] as const];
     });
   };

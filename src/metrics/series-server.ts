@@ -1,12 +1,17 @@
 /** Server and cluster series: is the cluster healthy, is JetStream enabled and within its limits, are clients failing. */
 import { metaLeader, reportedMetaLeader, type ServerView, type SystemView } from './model.js';
-import { def, type Row, type SeriesDef } from './series.js';
+import { def, LabelCache, type Labels, type Row, type SeriesDef } from './series.js';
 import type { Snapshot } from './source.js';
 
 const SERVER = ['server', 'cluster'];
+const serverLabels = new LabelCache<ServerView>();
+
+function srvl(s: ServerView): Labels {
+  return serverLabels.get(s, () => ({ server: s.name, cluster: s.cluster }));
+}
 
 function perServer(pick: (s: ServerView) => number | boolean | undefined): (snap: Snapshot) => Row[] {
-  return (snap) => snap.view.servers.filter((s) => s.up).map((s) => [{ server: s.name, cluster: s.cluster }, pick(s)] as const);
+  return (snap) => snap.view.servers.filter((s) => s.up).map((s) => [srvl(s), pick(s)] as const);
 }
 
 function clusters(snap: Snapshot): string[] {
@@ -19,7 +24,7 @@ function clusterRows(snap: Snapshot, pick: (servers: ServerView[], cluster: stri
 
 export const serverSeries: SeriesDef[] = [
   def('jetkeeper_server_up', 'Whether the server answered its monitor endpoint in the last gather (1) or not (0); `server` is its name when it answered before, else the monitor URL.', SERVER,
-    (snap) => snap.view.servers.map((s) => [{ server: s.name, cluster: s.cluster }, s.up] as const)),
+    (snap) => snap.view.servers.map((s) => [srvl(s), s.up] as const)),
   def('jetkeeper_server_info', 'Always 1 for an answering server, with its version as a label.', ['server', 'cluster', 'version'],
     (snap) => snap.view.servers.filter((s) => s.up).map((s) => [{ server: s.name, cluster: s.cluster, version: s.version ?? '' }, 1] as const)),
   def('jetkeeper_server_routes', 'Route connections of the server (/varz routes).', SERVER, perServer((s) => s.routes)),

@@ -1,6 +1,6 @@
 /** Stream and consumer series, from the leader's view (replica series from each replica's own view where that matters). */
 import { ageSeconds, type ConsumerView, type StreamView } from './model.js';
-import { def, type Labels, type Row, type SeriesContext, type SeriesDef } from './series.js';
+import { def, distinct, LabelCache, type Labels, type Row, type SeriesContext, type SeriesDef } from './series.js';
 import { consumerKey, type ConsumerAges, type Snapshot } from './source.js';
 import { consumerThresholds, streamThresholds } from './thresholds.js';
 
@@ -8,12 +8,16 @@ const STREAM = ['account', 'stream', 'cluster'];
 const CONSUMER = ['account', 'stream', 'consumer', 'cluster'];
 export const EPHEMERAL_LABEL = '(ephemeral)';
 
+const streamLabels = new LabelCache<StreamView>();
+const replicaLabels = new LabelCache<StreamView['replicas'][number]>();
+const upstreamLabels = new LabelCache<{ name: string }>();
+
 function sl(s: StreamView): Labels {
-  return { account: s.account, stream: s.stream, cluster: s.cluster };
+  return streamLabels.get(s, () => ({ account: s.account, stream: s.stream, cluster: s.cluster }));
 }
 
 function perStream(pick: (s: StreamView) => number | boolean | undefined): (snap: Snapshot) => Row[] {
-  return (snap) => snap.view.streams.map((s) => [sl(s), pick(s)] as const);
+  return distinct((snap: Snapshot) => snap.view.streams.map((s) => [sl(s), pick(s)] as const));
 }
 
 function limit(v: number | undefined): number | undefined {
@@ -26,7 +30,7 @@ function ratio(used: number | undefined, max: number | undefined): number | unde
 }
 
 function replicaRows(snap: Snapshot, pick: (s: StreamView, r: StreamView['replicas'][number]) => number | boolean | undefined): Row[] {
-  return snap.view.streams.flatMap((s) => s.replicas.map((r) => [{ ...sl(s), server: r.server }, pick(s, r)] as const));
+  return snap.view.streams.flatMap((s) => s.replicas.map((r) => [replicaLabels.get(r, () => ({ ...sl(s), server: r.server })), pick(s, r)] as const));
 }
 
 function followers(s: StreamView): StreamView['replicas'] {
@@ -35,8 +39,8 @@ function followers(s: StreamView): StreamView['replicas'] {
 
 function upstreams(snap: Snapshot, pick: (u: { lag?: number; active?: number }) => number | undefined): Row[] {
   return snap.view.streams.flatMap((s) => [
-    ...(s.detail.mirror ? [[{ ...sl(s), source: s.detail.mirror.name, kind: 'mirror' }, pick(s.detail.mirror)] as const] : []),
-    ...(s.detail.sources ?? []).map((u) => [{ ...sl(s), source: u.name, kind: 'source' }, pick(u)] as const),
+    ...(s.detail.mirror ? [[upstreamLabels.get(s.detail.mirror, (u) => ({ ...sl(s), source: u.name, kind: 'mirror' })), pick(s.detail.mirror)] as const] : []),
+    ...(s.detail.sources ?? []).map((u) => [upstreamLabels.get(u, () => ({ ...sl(s), source: u.name, kind: 'source' })), pick(u)] as const),
   ]);
 }
 
@@ -75,26 +79,48 @@ export const streamSeries: SeriesDef[] = [
     (snap) => snap.view.streams.flatMap((s) => Object.entries(streamThresholds(s.detail.config?.metadata).values).map(([check, v]) => [{ ...sl(s), check }, v] as const))),
 ];
 
-function cl(c: ConsumerView, ctx: SeriesContext): Labels {
-  return { account: c.account, stream: c.stream, consumer: c.ephemeral && !ctx.ephemeralConsumers ? EPHEMERAL_LABEL : c.consumer, cluster: c.cluster };
+/** A consumer's labels and ages, once per snapshot (and ephemeral setting) for all its series. */
+interface ConsumerRow { c: ConsumerView; labels: Labels; aggregated: boolean; ages: ConsumerAges | undefined }
+
+const consumerRowCache = new WeakMap<Snapshot, ConsumerRow[][]>();
+
+function consumerRows(snap: Snapshot, ctx: SeriesContext): ConsumerRow[] {
+  const each = ctx.ephemeralConsumers ? 1 : 0;
+  const cached = consumerRowCache.get(snap) ?? [];
+  consumerRowCache.set(snap, cached);
+  return cached[each] ??= snap.view.consumers.map((c) => {
+    const labels = { account: c.account, stream: c.stream, consumer: c.ephemeral && !ctx.ephemeralConsumers ? EPHEMERAL_LABEL : c.consumer, cluster: c.cluster };
+    return { c, labels, aggregated: labels.consumer === EPHEMERAL_LABEL, ages: snap.ages.get(consumerKey(c)) };
+  });
+}
+
+function sumInto(prev: number | undefined, n: number | undefined): number | undefined {
+  return prev !== undefined && n !== undefined ? prev + n : n ?? prev;
 }
 
 /** Per consumer; ephemeral consumers summed into one `(ephemeral)` series per stream unless asked otherwise. */
 function perConsumer(pick: (c: ConsumerView, ages: ConsumerAges | undefined, at: number) => number | boolean | undefined, sum = true): (snap: Snapshot, ctx: SeriesContext) => Row[] {
-  return (snap, ctx) => {
-    const out = new Map<string, [Labels, number | undefined]>();
-    for (const c of snap.view.consumers) {
-      const labels = cl(c, ctx);
-      const aggregated = labels.consumer === EPHEMERAL_LABEL;
-      if (aggregated && !sum) continue;
-      const v = pick(c, snap.ages.get(consumerKey(c)), snap.view.at);
+  return distinct((snap: Snapshot, ctx: SeriesContext) => {
+    const out: [Labels, number | undefined][] = [];
+    /** the `(ephemeral)` rows by account, stream, cluster: every other consumer has labels of its own */
+    const summed = new Map<string, number>();
+    for (const r of consumerRows(snap, ctx)) {
+      if (r.aggregated && !sum) continue;
+      const v = pick(r.c, r.ages, snap.view.at);
       const n = typeof v === 'boolean' ? (v ? 1 : 0) : v;
-      const key = JSON.stringify(labels);
-      const prev = out.get(key);
-      out.set(key, [labels, prev && n !== undefined ? (prev[1] ?? 0) + n : n ?? prev?.[1]]);
+      if (!r.aggregated) {
+        out.push([r.labels, n]);
+        continue;
+      }
+      const key = `${r.labels.account}\u0000${r.labels.stream}\u0000${r.labels.cluster}`;
+      const i = summed.get(key);
+      if (i === undefined) {
+        summed.set(key, out.length);
+        out.push([r.labels, n]);
+      } else out[i] = [out[i][0], sumInto(out[i][1], n)];
     }
-    return [...out.values()];
-  };
+    return out;
+  });
 }
 
 export const consumerSeries: SeriesDef[] = [

@@ -23,9 +23,38 @@ export function def(name: string, help: string, labels: readonly string[], rows:
   return { name, help, labels, rows };
 }
 
+const DISTINCT = new WeakSet<SeriesDef['rows']>();
+
+/** Marks a rows function whose rows never repeat label values (one per stream view, one per consumer view): the collector need not look for repeats. */
+export function distinct<F extends SeriesDef['rows']>(rows: F): F {
+  DISTINCT.add(rows);
+  return rows;
+}
+
+export function isDistinct(d: SeriesDef): boolean {
+  return DISTINCT.has(d.rows);
+}
+
 /** A number for a gauge (booleans as 0/1); undefined stays undefined (no sample). */
 export function num(v: number | boolean | undefined): number | undefined {
   if (v === undefined) return undefined;
   if (typeof v === 'boolean') return v ? 1 : 0;
   return Number.isFinite(v) ? v : undefined;
+}
+
+/**
+ * Label objects made once per thing (server, stream, replica, consumer view) and shared by all its
+ * series: the registry formats a label object once per scrape. Never mutate one once made.
+ */
+export class LabelCache<K extends object> {
+  readonly #m = new WeakMap<K, Labels>();
+
+  get(k: K, make: (k: K) => Labels): Labels {
+    let l = this.#m.get(k);
+    if (l === undefined) {
+      l = make(k);
+      this.#m.set(k, l);
+    }
+    return l;
+  }
 }

@@ -126,6 +126,9 @@ export interface ServerGather {
 
 export const JSZ_FULL_PATH = '/jsz?accounts=true&streams=true&consumers=true&config=true';
 
+/** The paths one gather reads from each server (what gatherServer fetches). */
+export const GATHER_PATHS = ['/varz', JSZ_FULL_PATH, '/routez'] as const;
+
 async function getJson<T>(url: string, path: string, opts: MonitorOptions): Promise<T> {
   const a = await monitorGet<T>(url, path, opts);
   if (a.status !== 200 || a.body === undefined) throw new Error(`${path} answered HTTP ${a.status}`);
@@ -137,9 +140,9 @@ export async function gatherServer(monitorUrl: string, opts: MonitorOptions = {}
   const started = performance.now();
   try {
     const [varz, jsz, routez] = await Promise.all([
-      getJson<GatherVarz>(monitorUrl, '/varz', opts),
-      getJson<GatherJsz>(monitorUrl, JSZ_FULL_PATH, opts),
-      getJson<GatherRoutez>(monitorUrl, '/routez', opts).catch(() => undefined),
+      getJson<GatherVarz>(monitorUrl, GATHER_PATHS[0], opts),
+      getJson<GatherJsz>(monitorUrl, GATHER_PATHS[1], opts),
+      getJson<GatherRoutez>(monitorUrl, GATHER_PATHS[2], opts).catch(() => undefined),
     ]);
     return { monitorUrl, up: true, varz, jsz, routez, tookMs: performance.now() - started };
   } catch (e) {
@@ -152,13 +155,22 @@ export function gatherServers(monitorUrls: readonly string[], opts: MonitorOptio
   return Promise.all(monitorUrls.map((u) => gatherServer(u, opts)));
 }
 
-/** Raw `/jsz?streams=true&consumers=true` of each server: the bench's baseline. Resolves to the bytes read. */
-export async function rawJszFetch(monitorUrls: readonly string[], opts: MonitorOptions = {}): Promise<number> {
-  const sizes = await Promise.all(monitorUrls.map(async (u) => {
-    const res = await fetch(`${u}/jsz?accounts=true&streams=true&consumers=true`, { signal: AbortSignal.timeout(opts.timeoutMs ?? 10_000) });
+async function rawFetch(monitorUrls: readonly string[], paths: readonly string[], opts: MonitorOptions): Promise<number> {
+  const sizes = await Promise.all(monitorUrls.flatMap((u) => paths.map(async (p) => {
+    const res = await fetch(`${u}${p}`, { signal: AbortSignal.timeout(opts.timeoutMs ?? 10_000) });
     return (await res.text()).length;
-  }));
+  })));
   return sizes.reduce((a, b) => a + b, 0);
+}
+
+/** Raw `/jsz?streams=true&consumers=true` of each server: the bench's first baseline. Resolves to the characters read. */
+export function rawJszFetch(monitorUrls: readonly string[], opts: MonitorOptions = {}): Promise<number> {
+  return rawFetch(monitorUrls, ['/jsz?accounts=true&streams=true&consumers=true'], opts);
+}
+
+/** The raw text of every path a gather reads (GATHER_PATHS), of each server, concurrently, not parsed: the bench's like-for-like baseline. */
+export function rawGatherFetch(monitorUrls: readonly string[], opts: MonitorOptions = {}): Promise<number> {
+  return rawFetch(monitorUrls, GATHER_PATHS, opts);
 }
 
 function apiCode(e: unknown): number | undefined {

@@ -117,6 +117,22 @@ test('one gather per scrape however many series, and shared within max age', asy
   assert.equal(gathers, 1);
 });
 
+test('one sample per label set, the last row winning (a leader copy naming the leader among its replicas), label values escaped in the text and as they are in the JSON', async () => {
+  const s = stream('n1', 60, [{ name: 'n1', current: true, lag: 7 }, { name: 'n3', current: false }]);
+  s.sources = [{ name: 'B"x\\y', lag: 3 }];
+  const gathers: ServerGather[] = [{ monitorUrl: 'http://n1:8222', up: false, error: 'connection refused', tookMs: 1 }, gather('n2', s)];
+  const registry = new Registry();
+  registerJetStreamCollectors(registry, { monitorUrls: gathers.map((g) => g.monitorUrl), gather: () => Promise.resolve(gathers), now: () => NOW });
+  const text = await registry.metrics();
+  assert.deepEqual(text.match(/^jetkeeper_stream_replica_lag_operations\{[^}]*server="n1"\} .*$/gm), ['jetkeeper_stream_replica_lag_operations{account="$G",stream="ORDERS",cluster="c1",server="n1"} 7']);
+  assert.match(text, /^jetkeeper_stream_source_lag_operations\{account="\$G",stream="ORDERS",cluster="c1",source="B\\"x\\\\y",kind="source"\} 3$/m);
+  const json = await registry.getMetricsAsJSON();
+  const lag = json.find((m) => m.name === 'jetkeeper_stream_source_lag_operations');
+  assert.deepEqual(lag?.values, [{ value: 3, labels: { account: '$G', stream: 'ORDERS', cluster: 'c1', source: 'B"x\\y', kind: 'source' } }]);
+  const pending = json.find((m) => m.name === 'jetkeeper_consumer_num_pending');
+  assert.deepEqual(pending?.values.map((v) => [v.labels.consumer, v.value]), [['worker', 50], ['(ephemeral)', 7]]);
+});
+
 test('advisories: kinds from the subject, API errors only when the response is one, a bounded ring', () => {
   assert.equal(classifyAdvisory('$JS.EVENT.ADVISORY.STREAM.LEADER_ELECTED.ORDERS', { stream: 'ORDERS', leader: 'n2' })?.kind, 'stream_leader_elected');
   assert.equal(classifyAdvisory('$JS.EVENT.ADVISORY.CONSUMER.MAX_DELIVERIES.ORDERS.worker', { stream: 'ORDERS', consumer: 'worker' })?.kind, 'max_deliveries');
