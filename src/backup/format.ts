@@ -5,7 +5,8 @@
  * CLI ignores it.
  */
 import { createHash } from 'node:crypto';
-import { closeSync, createReadStream, existsSync, fstatSync, openSync, readFileSync, readSync, renameSync, statSync, writeFileSync } from 'node:fs';
+import { closeSync, existsSync, fstatSync, openSync, readFileSync, readSync, renameSync, statSync, writeFileSync } from 'node:fs';
+import { open } from 'node:fs/promises';
 import { join } from 'node:path';
 import { JkError } from '../errors.js';
 import type { JsonConfig } from '../nats/admin.js';
@@ -61,11 +62,21 @@ export function metaText(config: JsonConfig, state: JsonConfig): string {
   return JSON.stringify({ config, state }, null, 2).replace(/[<>&\u2028\u2029]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
 }
 
-export function sha256File(path: string): Promise<string> {
-  return new Promise((resolve, reject) => {
-    const h = createHash('sha256');
-    createReadStream(path).on('data', (d) => h.update(d)).on('error', reject).on('end', () => resolve(h.digest('hex')));
-  });
+/** The sha256 of a file, read in 1 MiB blocks into one buffer (the hash takes each block before the next read). */
+export async function sha256File(path: string): Promise<string> {
+  const h = createHash('sha256');
+  const buf = Buffer.allocUnsafeSlow(1024 * 1024);
+  const fh = await open(path, 'r');
+  try {
+    for (;;) {
+      const { bytesRead } = await fh.read(buf, 0, buf.length, null);
+      if (!bytesRead) break;
+      h.update(buf.subarray(0, bytesRead));
+    }
+  } finally {
+    await fh.close();
+  }
+  return h.digest('hex');
 }
 
 export function sha256Text(text: string): string {

@@ -1,8 +1,8 @@
 /** Restoring a backup directory (jetkeeper's or the nats CLI's) through the server's restore API. */
-import { createReadStream } from 'node:fs';
+import { open } from 'node:fs/promises';
 import { JkError } from '../errors.js';
 import type { JetStreamAdmin, JsonConfig } from '../nats/admin.js';
-import { consumerPositions, restoreStream, type ConsumerPosition } from '../nats/snapshot.js';
+import { consumerPositions, restoreChunkSize, restoreStream, type ConsumerPosition } from '../nats/snapshot.js';
 import { ARCHIVE_TAR, checkArchive, readBackupDir, readSidecar } from './format.js';
 
 export interface RestoreOptions {
@@ -14,9 +14,13 @@ export interface RestoreOptions {
   subjects?: string[];
   /** number of replicas of the restored stream (default: as backed up) */
   replicas?: number;
-  /** bytes per upload request (default 64 KiB, as the nats CLI) */
+  /**
+   * bytes per upload request (default 1 MiB, at most the server's max_payload). The nats CLI sends
+   * 64 KiB, one at a time; with the JavaScript client every request costs a fixed amount of CPU
+   * (a socket write, the request's bookkeeping), so fewer, larger chunks restore faster.
+   */
   chunkSize?: number;
-  /** upload requests in flight (default 1: measured fastest with the JavaScript client) */
+  /** upload requests in flight (default 4) */
   inflight?: number;
   /** final changes to the config sent (scratch restores) */
   editConfig?: (config: JsonConfig) => JsonConfig;
@@ -61,8 +65,31 @@ function targetConfig(config: JsonConfig, dir: string, archive: string, opts: Re
   return out;
 }
 
-async function* readChunks(path: string, size: number): AsyncIterable<Uint8Array> {
-  for await (const c of createReadStream(path, { highWaterMark: size })) yield c as Buffer;
+/**
+ * The archive in blocks of `size` bytes. A block is read into a buffer the upload gave back (the
+ * server acknowledged the chunk in it, so nothing refers to it any more), else into a new one: a
+ * restore allocates a few buffers instead of one per chunk, which the garbage collector would have
+ * to reclaim while the upload runs.
+ */
+function archiveChunks(path: string, size: number): { chunks: AsyncIterable<Uint8Array>; release: (chunk: Uint8Array) => void } {
+  const free: Buffer[] = [];
+  async function* read(): AsyncIterable<Uint8Array> {
+    const fh = await open(path, 'r');
+    try {
+      for (;;) {
+        const buf = free.pop() ?? Buffer.allocUnsafeSlow(size);
+        const { bytesRead } = await fh.read(buf, 0, size, null);
+        if (!bytesRead) return;
+        yield buf.subarray(0, bytesRead);
+      }
+    } finally {
+      await fh.close();
+    }
+  }
+  const release = (chunk: Uint8Array) => {
+    if (chunk.buffer.byteLength === size) free.push(Buffer.from(chunk.buffer, 0, size));
+  };
+  return { chunks: read(), release };
 }
 
 async function makeRoom(admin: JetStreamAdmin, stream: string, dir: string, force: boolean | undefined): Promise<boolean> {
@@ -88,9 +115,11 @@ export async function restoreBackup(admin: JetStreamAdmin, dir: string, opts: Re
   const started = Date.now();
   let bytes = 0;
   try {
-    await restoreStream(admin, { config, state: files.meta.state }, readChunks(files.archivePath, opts.chunkSize ?? 64 * 1024), {
+    const archive = archiveChunks(files.archivePath, restoreChunkSize(admin, opts.chunkSize));
+    await restoreStream(admin, { config, state: files.meta.state }, archive.chunks, {
       signal: opts.signal,
       inflight: opts.inflight,
+      release: archive.release,
       onProgress: (b, c) => {
         bytes = b;
         opts.onProgress?.(b, c);

@@ -35,11 +35,14 @@ export interface SnapshotResult {
 }
 
 export interface RestoreOptions {
-  /** bytes per upload request (default 64 KiB) */
-  chunkSize?: number;
   onProgress?: (bytes: number, chunks: number) => void;
-  /** upload requests in flight (default 1) */
+  /**
+   * upload requests in flight (default 4). The server takes the chunks of one connection in order
+   * and answers each; a few in flight keep it busy while the next chunk is read and sent.
+   */
   inflight?: number;
+  /** gets each chunk back once the server acknowledged it: nothing refers to it any more, so its memory may be reused */
+  release?: (chunk: Uint8Array) => void;
   /** how long the server may take to build the stream after the last chunk (default 1 h) */
   finishTimeoutMs?: number;
   signal?: AbortSignal;
@@ -161,7 +164,8 @@ function endOfData(m: Msg, stream: string, settle: { ok: () => void; fail: (e: E
 
 /**
  * Restores a snapshot: sends {config, state}, uploads `data` chunk by chunk (one request each, the
- * server answers each), then an empty request; resolves with the server's stream info.
+ * server answers each, a few in flight), then an empty request; resolves with the server's stream
+ * info. A chunk must not exceed the server's max_payload (see `restoreChunkSize`).
  */
 export async function restoreStream(admin: JetStreamAdmin, meta: { config: JsonConfig; state: JsonConfig }, data: AsyncIterable<Uint8Array>, opts: RestoreOptions = {}): Promise<JsonConfig> {
   const nc = admin.nc;
@@ -179,31 +183,45 @@ export async function restoreStream(admin: JetStreamAdmin, meta: { config: JsonC
   return res;
 }
 
+const MAX_RESTORE_CHUNK = 1024 * 1024;
+
+/** Bytes per upload chunk: `wanted` (default 1 MiB, as large as the server's snapshot chunks get), never above the server's max_payload. */
+export function restoreChunkSize(admin: JetStreamAdmin, wanted = MAX_RESTORE_CHUNK): number {
+  const max = admin.nc.info?.max_payload ?? MAX_RESTORE_CHUNK;
+  return Math.max(1024, Math.min(wanted, max));
+}
+
 /**
- * Sends the chunks as requests, a few in flight (one connection keeps them in order, and the server
- * answers each in turn); the first refusal stops the upload.
+ * Sends the chunks as requests, `inflight` at a time (one connection keeps them in order, and the
+ * server answers each in turn); the first refusal stops the upload. Once the server refuses a chunk
+ * it drops its upload subject, so the chunks behind it fail with "no responders", possibly before
+ * the refusal arrives: the failure reported is the one of the earliest chunk.
  */
 async function upload(nc: NatsConnection, deliver: string, data: AsyncIterable<Uint8Array>, ctx: { timeoutMs: number; stream: string; opts: RestoreOptions }): Promise<void> {
   const { timeoutMs, stream, opts } = ctx;
+  const window = Math.max(1, opts.inflight ?? 4);
   const inflight = new Set<Promise<void>>();
-  let failure: unknown;
+  let failure: { index: number; error: unknown } | undefined;
+  let sent = 0;
   let bytes = 0;
   let chunks = 0;
   for await (const chunk of data) {
     if (opts.signal?.aborted) throw new JkError('JK7009', { message: 'restore interrupted; the server discards the partial upload', resource: `Stream/${stream}`, fix: 'run the restore again' });
     if (failure) break;
     if (!chunk.length) continue;
+    const index = sent++;
     const p: Promise<void> = uploadChunk(nc, deliver, chunk, timeoutMs, stream).then(() => {
       bytes += chunk.length;
       opts.onProgress?.(bytes, ++chunks);
-    }, (e: unknown) => {
-      failure ??= e;
+      opts.release?.(chunk);
+    }, (error: unknown) => {
+      if (!failure || index < failure.index) failure = { index, error };
     }).finally(() => inflight.delete(p));
     inflight.add(p);
-    if (inflight.size >= (opts.inflight ?? 1)) await Promise.race(inflight);
+    if (inflight.size >= window) await Promise.race(inflight);
   }
   await Promise.all(inflight);
-  if (failure) throw failure;
+  if (failure) throw failure.error;
 }
 
 async function uploadChunk(nc: NatsConnection, deliver: string, chunk: Uint8Array, timeoutMs: number, stream: string): Promise<void> {
