@@ -167,11 +167,27 @@ function explainOverlap(e: unknown, stream: string): unknown {
   });
 }
 
-/** A failed restore must not leave half a stream: the name was free (or freed) before, so whatever is there now came from this restore. */
+/** How long a cluster may take to show a stream whose restore it refused (seen: about 7 s on a loaded 3-node cluster). */
+const LEFTOVER_WAIT_MS = 20_000;
+
+/**
+ * A failed restore must not leave half a stream: the name was free (or freed) before, so whatever
+ * is there now came from this restore. In a cluster the stream the refused restore reserved can
+ * appear seconds after the refusal: the name is watched that long, and the stream deleted when it shows.
+ */
 async function removeLeftover(admin: JetStreamAdmin, stream: string): Promise<void> {
-  try {
-    if (await admin.streamInfo(stream)) await admin.deleteStream(stream);
-  } catch {
-    /* the original error matters more */
+  const clustered = !!(admin.nc.info as { cluster?: string } | undefined)?.cluster;
+  const until = Date.now() + (clustered ? LEFTOVER_WAIT_MS : 0);
+  for (;;) {
+    try {
+      if (await admin.streamInfo(stream)) {
+        await admin.deleteStream(stream);
+        return;
+      }
+    } catch {
+      /* the original error matters more */
+    }
+    if (Date.now() >= until) return;
+    await new Promise((r) => setTimeout(r, 500));
   }
 }

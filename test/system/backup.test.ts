@@ -11,7 +11,7 @@ import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { existsSync, readdirSync, readFileSync, truncateSync, writeFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, rmSync, truncateSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { jetstream, AckPolicy, type JetStreamClient } from '@nats-io/jetstream';
 import { Kvm } from '@nats-io/kv';
@@ -309,6 +309,25 @@ describe('stream backup and restore on a 3-node cluster', () => {
     await expectJk('JK7005', restoreBackup(admin, natsDir));
     assert.equal(await admin.streamInfo('ORDERS'), undefined);
     await restoreBackup(admin, dir());
+  });
+
+  test('a backup the server refuses midway (no record, framing intact, data corrupt) is JK7009 and leaves no stream, not even one the cluster shows seconds later', async () => {
+    const bad = join(tmp, 'refused');
+    await backupStream(admin, 'ORDERS', bad, { digest: false });
+    rmSync(join(bad, 'jetkeeper-backup.json'));
+    const arc = join(bad, 'stream.arc.s2');
+    const bytes = readFileSync(arc);
+    bytes[10 + 4 + 1000] ^= 0xff; // inside the first chunk's payload: the framing holds, its checksum does not
+    writeFileSync(arc, bytes);
+    await expectJk('JK7009', restoreBackup(admin, bad, { as: 'ORDERS_REFUSED', subjects: ['refused.>'], replicas: 3 }));
+    // watched for 10 s: a refused restore's stream has shown up about 7 s after the refusal
+    for (let i = 0; i < 20; i++) {
+      assert.equal(await admin.streamInfo('ORDERS_REFUSED'), undefined, `a stream ORDERS_REFUSED after ${i / 2} s`);
+      await new Promise((r) => setTimeout(r, 500));
+    }
+    // the name is free again
+    await admin.createStream({ name: 'ORDERS_REFUSED', subjects: ['refused.>'], storage: 'file', num_replicas: 3 });
+    await admin.deleteStream('ORDERS_REFUSED');
   });
 
   test('memory streams are refused with the mirror alternative', async () => {
