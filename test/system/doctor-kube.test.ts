@@ -17,6 +17,7 @@ import { doctorExit, worstSeverity, type DoctorReport, type Finding } from '../.
 import { freePort, kubeSkipReason, startTestKube, type TestKube } from '../helpers/kube.js';
 import { eventually } from '../helpers/monitor.js';
 import { makeTempDir, startTestCluster } from '../helpers/servers.js';
+import { runJetkeeper } from '../helpers/cli.js';
 
 const bin = fileURLToPath(new URL('../../../bin/jetkeeper.js', import.meta.url));
 const home = makeTempDir('jetkeeper-doctor-kube-home-');
@@ -32,16 +33,7 @@ let kube: TestKube | undefined;
 let nats: LocalCluster | undefined;
 let admin: KubeClient;
 
-function run(args: string[]): Promise<{ code: number; out: string; err: string }> {
-  return new Promise((resolve) => {
-    const child = spawn(process.execPath, [bin, ...args], { env: { ...process.env, JETKEEPER_HOME: home, KUBECONFIG: '/nonexistent' } });
-    let out = '';
-    let err = '';
-    child.stdout.on('data', (d: Buffer) => (out += d.toString()));
-    child.stderr.on('data', (d: Buffer) => (err += d.toString()));
-    child.on('close', (code) => resolve({ code: code ?? -1, out, err }));
-  });
-}
+const run = (args: string[]) => runJetkeeper(args, { JETKEEPER_HOME: home, KUBECONFIG: '/nonexistent' });
 
 async function doctorJson(kubeconfig: string, extra: string[] = []): Promise<DoctorReport & { code: number; kube: Finding[] }> {
   const r = await run(['doctor', '--kubeconfig', kubeconfig, '--namespace', NS, '--monitor', nats!.servers[0].monitorUrl, '-s', nats!.urls.join(','), '-o', 'json', ...extra]);

@@ -12,20 +12,12 @@ import { JetStreamAdmin } from '../../src/nats/admin.js';
 import type { DoctorReport } from '../../src/metrics/doctor.js';
 import { eventually } from '../helpers/monitor.js';
 import { makeTempDir, startTestCluster } from '../helpers/servers.js';
+import { runJetkeeper } from '../helpers/cli.js';
 
 const bin = fileURLToPath(new URL('../../../bin/jetkeeper.js', import.meta.url));
 const home = makeTempDir('jetkeeper-doctor-home-');
 
-function run(args: string[]): Promise<{ code: number; out: string; err: string }> {
-  return new Promise((resolve) => {
-    const child = spawn(process.execPath, [bin, ...args], { env: { ...process.env, JETKEEPER_HOME: home, KUBECONFIG: '/nonexistent' } });
-    let out = '';
-    let err = '';
-    child.stdout.on('data', (d: Buffer) => (out += d.toString()));
-    child.stderr.on('data', (d: Buffer) => (err += d.toString()));
-    child.on('close', (code) => resolve({ code: code ?? -1, out, err }));
-  });
-}
+const run = (args: string[]) => runJetkeeper(args, { JETKEEPER_HOME: home, KUBECONFIG: '/nonexistent' });
 
 function at(c: LocalCluster): string[] {
   return ['--monitor', c.servers.map((s) => s.monitorUrl).join(','), '-s', c.urls.join(',')];
