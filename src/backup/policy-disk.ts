@@ -7,7 +7,7 @@
 import { existsSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { readSidecar, SIDECAR_FILE } from './format.js';
-import type { BackupPolicy } from './policy.js';
+import { namedStreams, type BackupPolicy } from './policy.js';
 
 export interface DiskRecord {
   stream: string;
@@ -53,7 +53,7 @@ function safeSidecar(dir: string) {
 /** The streams with backups under the policy's destination (only the policy's own streams unless it takes `all`). */
 export function backupsOnDisk(policy: BackupPolicy): DiskRecord[] {
   const root = policy.spec.destination;
-  const named = new Set([...policy.spec.streams, ...policy.spec.keyValues.map((b) => `KV_${b}`), ...policy.spec.objectStores.map((b) => `OBJ_${b}`)]);
+  const named = new Set(namedStreams(policy));
   const streams = subdirs(root).filter((s) => policy.spec.all || named.has(s));
   return streams.map((s) => recordOf(root, s)).filter((r): r is DiskRecord => !!r);
 }

@@ -12,7 +12,7 @@ import type { ManifestDocument } from '../manifests/load.js';
 import type { JetStreamAdmin } from '../nats/admin.js';
 import { parseDuration } from '../resources/duration.js';
 import { selectStreams } from './account.js';
-import { backupStream, type BackupSummary } from './backup.js';
+import { backupStream, streamOf, type BackupSummary } from './backup.js';
 import { parseSelector } from './selector.js';
 import { SIDECAR_FILE } from './format.js';
 import { verifyBackup } from './verify.js';
@@ -104,9 +104,14 @@ export interface PolicyDeps {
   signal?: AbortSignal;
 }
 
+/** The streams a policy names: its streams, and the streams of its KV buckets and object stores (with `all`, the others are known only once listed). */
+export function namedStreams(p: BackupPolicy): string[] {
+  return [...p.spec.streams.map((s) => streamOf('stream', s)), ...p.spec.keyValues.map((b) => streamOf('kv', b)), ...p.spec.objectStores.map((b) => streamOf('obj', b))];
+}
+
 /** The stream names the policy covers (with `all`, every stream of the account). */
 export async function targets(p: BackupPolicy, admin: JetStreamAdmin): Promise<string[]> {
-  const named = [...p.spec.streams, ...p.spec.keyValues.map((b) => `KV_${b}`), ...p.spec.objectStores.map((b) => `OBJ_${b}`)];
+  const named = namedStreams(p);
   // `all` never takes the scratch copies a verification restores into
   const every = p.spec.all ? (await selectStreams(admin, p.spec.selector ? parseSelector(p.spec.selector) : undefined)).filter((n) => !n.startsWith('JKVERIFY_')) : [];
   return [...new Set([...every, ...named])];

@@ -9,7 +9,7 @@
  */
 import type { Registry } from 'prom-client';
 import { registerBackupMetrics, type BackupCollector } from '../backup/metrics.js';
-import { nextRun, policyLabel, previousRun, runBackupPolicy, type BackupPolicy, type PolicyRunResult } from '../backup/policy.js';
+import { namedStreams, nextRun, policyLabel, previousRun, runBackupPolicy, type BackupPolicy, type PolicyRunResult } from '../backup/policy.js';
 import { backupsOnDisk, type DiskRecord } from '../backup/policy-disk.js';
 import type { JkError } from '../errors.js';
 import { redactUrls, type Logger } from '../log.js';
@@ -219,11 +219,6 @@ export class BackupScheduler {
       this.o.log?.warn({ policy: e.item.key }, `status report failed: ${String(err)}`);
     }
   }
-}
-
-/** The streams a policy names (with `all`, the others are known only once a run listed them). */
-function namedStreams(p: BackupPolicy): string[] {
-  return [...p.spec.streams, ...p.spec.keyValues.map((b) => `KV_${b}`), ...p.spec.objectStores.map((b) => `OBJ_${b}`)];
 }
 
 function summary(streams: readonly PolicyStreamStatus[], readOnly: boolean): string {
